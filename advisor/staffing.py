@@ -269,8 +269,9 @@ class Staffing:
     * ``agents_rostered`` — agents scheduled for the interval (before shrinkage), if given.
     * ``gap_fte`` — agents_rostered_needed − agents_rostered; positive means a shortfall.
     * ``service_level_now`` — the service level the scheduled agents give *after* shrinkage,
-      i.e. on ⌊agents_rostered × (1 − shrinkage)⌋ agents on the queue.  We round down because
-      a fraction of an agent cannot take calls, and we take shrinkage out because the
+      i.e. on agents_rostered × (1 − shrinkage) agents on the queue, an average that is
+      seldom whole, so the figure is interpolated between the whole head-counts either side.
+      We take shrinkage out because the
       scheduled head-count is compared with ``agents_rostered_needed``, which includes it;
       comparing like with like is what lets the gap and this figure tell the same story.
       0.0 when those agents do not exceed the traffic (the queue would grow without limit);
@@ -339,8 +340,14 @@ def staff_interval(
     sl_now: float | None = None
     if scheduled is not None:
         gap = rostered_needed - scheduled
-        on_queue = math.floor(scheduled * (1.0 - shrink) + _HEADCOUNT_EPS)
-        sl_now = _service_level(traffic, on_queue, aht, threshold)
+        # shrinkage leaves a fractional head-count on average (16 × 0.67 = 10.72): read the
+        # service level between the whole numbers either side rather than rounding it away
+        on_queue = scheduled * (1.0 - shrink)
+        low = math.floor(on_queue + _HEADCOUNT_EPS)
+        share = max(0.0, on_queue - low)
+        sl_now = _service_level(traffic, low, aht, threshold)
+        if share > _HEADCOUNT_EPS:
+            sl_now += share * (_service_level(traffic, low + 1, aht, threshold) - sl_now)
 
     return Staffing(
         traffic_erlangs=traffic,

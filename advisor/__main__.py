@@ -1,0 +1,5 @@
+"""`python -m advisor` is the same as the `advise` command."""
+
+from .cli import main
+
+main()

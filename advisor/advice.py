@@ -1,0 +1,123 @@
+"""The public API: one call from an observations file to the whole advice.
+
+    from advisor import advise
+    advice = advise("observations.yaml")
+
+Every CLI command is a thin wrapper over the calls here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from .engine import Firing, RuleEngine
+from .findings import Finding, build_findings, ranked
+from .graph import build_graph
+from .knowledge import Knowledge, load_knowledge
+from .observations import Assessment, load, phrase
+from .observations import problems as observed_problems
+from .roadmap import RoadmapItem, build_roadmap
+from .yamlio import MAX_BYTES
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """A declared core service: on track, deviating, or not assessed, with the evidence."""
+
+    id: str
+    name: str
+    status: str
+    evidence: tuple[str, ...]
+    kpis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Advice:
+    assessment: Assessment
+    knowledge: Knowledge
+    firings: tuple[Firing, ...]
+    findings: dict[str, Finding]
+    causes: tuple[Finding, ...]
+    ruled_out: tuple[Finding, ...]
+    core_services: tuple[ServiceStatus, ...]
+    unlinked_kpis: tuple[str, ...]
+    roadmap: tuple[RoadmapItem, ...]
+    review_date: dt.date
+    warnings: tuple[str, ...]
+    staffing: Any = None
+    business_case: Any = None
+    to_confirm: tuple[Any, ...] = ()
+
+
+class Advisor:
+    """Knowledge, graph and compiled rules, built once and reused for many assessments."""
+
+    def __init__(self, knowledge: Knowledge | None = None, kb_dirs: Iterable[Path | str] = ()) -> None:
+        self.knowledge = knowledge or load_knowledge(kb_dirs)
+        self.graph: nx.DiGraph = build_graph(self.knowledge)
+        self.engine = RuleEngine(self.knowledge)
+
+    def load(self, path: str | Path, *, max_bytes: int = MAX_BYTES) -> Assessment:
+        return load(path, self.knowledge, max_bytes=max_bytes)
+
+    def advise(self, assessment: Assessment) -> Advice:
+        kb = self.knowledge
+        firings = self.engine.run(assessment)
+        findings = build_findings(firings, assessment, kb)
+        causes, ruled_out = ranked(findings)
+        roadmap = build_roadmap(kb, self.graph, findings, assessment)
+        services = core_service_status(assessment, kb)
+        linked = {k for cs in assessment.core_services for k in cs.kpis}
+        unlinked = tuple(k for k in assessment.kpis_tracked if k not in linked) if assessment.core_services else ()
+        return Advice(
+            assessment=assessment,
+            knowledge=kb,
+            firings=firings,
+            findings=findings,
+            causes=tuple(causes),
+            ruled_out=tuple(ruled_out),
+            core_services=services,
+            unlinked_kpis=unlinked,
+            roadmap=roadmap,
+            review_date=assessment.review_date,
+            warnings=assessment.warnings,
+            staffing=assessment.staffing,
+        )
+
+
+def advise(path: str | Path, kb_dirs: Iterable[Path | str] = (), *, max_bytes: int = MAX_BYTES) -> Advice:
+    """Read an observations file and return the whole advice."""
+    advisor = Advisor(kb_dirs=kb_dirs)
+    return advisor.advise(advisor.load(path, max_bytes=max_bytes))
+
+
+def core_service_status(assessment: Assessment, knowledge: Knowledge) -> tuple[ServiceStatus, ...]:
+    out: list[ServiceStatus] = []
+    for cs in assessment.core_services:
+        evidence: list[str] = []
+        observed = 0
+        deviating = False
+        for kpi in cs.kpis:
+            obs = assessment.observations.get(kpi)
+            if obs is None:
+                continue
+            observed += 1
+            problems = observed_problems(obs, knowledge.signals.get(kpi))
+            said = f"{kpi} {phrase(obs, knowledge.signals.get(kpi))}"
+            if problems:
+                deviating = True
+                evidence.append(f"{said}: {', '.join(problems)}")
+            else:
+                evidence.append(f"{said}: no deviation")
+        missing = [k for k in cs.kpis if k not in assessment.observations]
+        if missing:
+            evidence.append("not observed: " + ", ".join(missing))
+        status = "deviating" if deviating else "on_track" if observed else "not_assessed"
+        out.append(ServiceStatus(id=cs.id, name=cs.name, status=status, evidence=tuple(evidence), kpis=cs.kpis))
+    return tuple(out)

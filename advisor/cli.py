@@ -1,0 +1,179 @@
+"""The `advise` command line: parse, call the library, render, set the exit code.
+
+Exit codes: 0 success; 2 bad input or usage (a message on stderr naming the file, line
+and column); 1 an internal error, reported in one line (rerun with --debug for the
+traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from .errors import UserError
+from .yamlio import MAX_BYTES
+
+_DEBUG_FLAG = "--debug"
+
+
+class DefaultGroup(click.Group):
+    """A group whose first argument may be a file: `advise FILE` means `advise run FILE`."""
+
+    default_command = "run"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = [a for a in args if a != _DEBUG_FLAG]
+        if args and not any(a in ("--help", "-h", "--version") for a in args[:1]):
+            first = next((a for a in args if not a.startswith("-")), None)
+            if first is None or first not in self.commands:
+                args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is None or cmd.hidden:
+                continue
+            rows.append((name, cmd.get_short_help_str(limit=70)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _use_color(output: str | None) -> bool:
+    if output is not None or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def emit(text: str, output: str | None) -> None:
+    """Print to stdout, or write the file atomically."""
+    if output:
+        from .outputs import write_atomic
+
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+def format_option(choices: tuple[str, ...], default: str = "text") -> Callable[[Any], Any]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
+
+
+output_option = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to FILE (atomically) instead of stdout."
+)
+kb_option = click.option(
+    "--kb",
+    "kb_dirs",
+    multiple=True,
+    type=click.Path(),
+    help="A directory of your own rules, remedies and signals, overlaid on the shipped knowledge by id. Repeatable.",
+)
+max_bytes_option = click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=MAX_BYTES,
+    show_default=True,
+    help="Refuse input files larger than this.",
+)
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="advisor", prog_name="advise")
+def cli() -> None:
+    """Root causes and an improvement roadmap for a customer-service centre.
+
+    \b
+    Examples:
+      advise examples/harbour_bank.yaml
+      advise examples/harbour_bank.yaml --format md -o roadmap.md
+      advise causes examples/three_signals.yaml --format json
+
+    Add --debug to any command to see the traceback of an internal error.
+    """
+
+
+def _advisor(kb_dirs: tuple[str, ...]) -> Any:
+    from .advice import Advisor
+
+    return Advisor(kb_dirs=kb_dirs)
+
+
+@cli.command("run", hidden=True)
+@click.argument("observations", type=click.Path())
+@format_option(("text", "md", "json"))
+@output_option
+@kb_option
+@max_bytes_option
+def run_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[str, ...], max_bytes: int) -> None:
+    """The whole advice: root causes, core services and the prioritised roadmap.
+
+    \b
+    Example:
+      advise examples/harbour_bank.yaml --format json -o advice.json
+    """
+    from .render import render
+
+    advisor = _advisor(kb_dirs)
+    advice = advisor.advise(advisor.load(observations, max_bytes=max_bytes))
+    emit(render(advice, fmt, color=_use_color(output)), output)
+
+
+@cli.command("causes")
+@click.argument("observations", type=click.Path())
+@format_option(("text", "md", "json"))
+@output_option
+@kb_option
+@max_bytes_option
+def causes_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[str, ...], max_bytes: int) -> None:
+    """The ranked root causes with their evidence.
+
+    \b
+    Example:
+      advise causes examples/three_signals.yaml --format json
+    """
+    from .render import render
+
+    advisor = _advisor(kb_dirs)
+    advice = advisor.advise(advisor.load(observations, max_bytes=max_bytes))
+    emit(render(advice, fmt, color=_use_color(output), view="causes"), output)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: user errors exit 2, internal errors exit 1 in one line."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _DEBUG_FLAG in args or bool(os.environ.get("ADVISE_DEBUG"))
+    try:
+        cli.main(args=args, prog_name="advise", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UserError as exc:
+        click.echo(f"advise: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("advise: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 - the one place that catches everything
+        if debug:
+            raise
+        click.echo(f"advise: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", err=True)
+        sys.exit(1)

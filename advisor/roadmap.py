@@ -1,0 +1,256 @@
+"""The prioritised improvement roadmap: which remedies, in what order, in which phase, why.
+
+Priority of a remedy (in [0, 1]):
+
+    benefit  = 1 − Π over suspected factors f of (1 − effectiveness(f) × confidence(f) × weight(f))
+    weight   = 0.7 + 0.3 × fundamentality(f)     (a factor that explains others counts more)
+    priority = benefit × effort discount         (low 1.0, medium 0.85, high 0.7)
+
+The roadmap takes the highest-priority remedies, makes sure every suspected cause has at
+least its best remedy, pulls in prerequisites, orders everything prerequisites first and
+assigns phases (`now` 0–3 months, `next` 3–6, `later` 6–12), never putting a remedy in an
+earlier phase than something it depends on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from . import graph as kg
+from .findings import Finding
+from .knowledge import Knowledge, Remedy
+from .observations import Assessment, phrase, problems
+
+PHASES = ("now", "next", "later")
+PHASE_WINDOWS = {"now": "0–3 months", "next": "3–6 months", "later": "6–12 months"}
+EFFORT_DISCOUNT = {"low": 1.0, "medium": 0.85, "high": 0.7}
+MIN_CONFIDENCE = 0.15
+"""Factors below this confidence are too weakly suspected to spend money on."""
+MIN_PRIORITY = 0.08
+MAX_ITEMS = 10
+
+
+def per_factor_cap(confidence: float) -> int:
+    """How many remedies one cause earns: a weak suspicion gets one low-regret move."""
+    return 3 if confidence >= 0.7 else 2 if confidence >= 0.4 else 1
+PHASE_CAPACITY = {"now": 5, "next": 5}
+"""How many initiatives a centre can realistically start in one phase."""
+
+
+@dataclass(frozen=True)
+class RoadmapItem:
+    rank: int
+    remedy: str
+    title: str
+    phase: str
+    addresses: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    priority: float
+    rationale: str
+    effort: str
+    time_to_impact_weeks: tuple[int, int]
+    owner: str
+    kpis: tuple[str, ...]
+    paths: tuple[tuple[str, ...], ...] = ()
+    enables: tuple[str, ...] = ()
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class Scored:
+    remedy: Remedy
+    priority: float
+    addresses: tuple[str, ...]
+
+
+def score(remedy: Remedy, confidences: dict[str, float], fundamental: dict[str, float]) -> Scored:
+    miss = 1.0
+    addressed: list[tuple[float, str]] = []
+    for factor, eff in remedy.addresses:
+        conf = confidences.get(factor, 0.0)
+        if conf < MIN_CONFIDENCE:
+            continue
+        weight = 0.7 + 0.3 * fundamental.get(factor, 0.0)
+        part = eff * conf * weight
+        miss *= 1 - part
+        addressed.append((part, factor))
+    benefit = 1 - miss
+    priority = round(benefit * EFFORT_DISCOUNT[remedy.effort], 4)
+    addresses = tuple(f for _p, f in sorted(addressed, key=lambda x: (-x[0], x[1])))
+    return Scored(remedy, priority, addresses)
+
+
+def indicated(remedy: Remedy, assessment: Assessment, knowledge: Knowledge) -> bool:
+    """A remedy for a specific symptom is only a candidate when that symptom was seen."""
+    if not remedy.indicated_by:
+        return True
+    for sid in remedy.indicated_by:
+        obs = assessment.observations.get(sid)
+        if obs is not None and problems(obs, knowledge.signals.get(sid)):
+            return True
+    return False
+
+
+def build_roadmap(
+    knowledge: Knowledge,
+    g: nx.DiGraph,
+    findings: dict[str, Finding],
+    assessment: Assessment,
+) -> tuple[RoadmapItem, ...]:
+    progress = assessment.progress
+    confidences = {f: fi.confidence for f, fi in findings.items()}
+    fundamental = kg.fundamentality(g, confidences)
+    scored = {r.id: score(r, confidences, fundamental) for r in knowledge.remedies.values()}
+    candidates = sorted(
+        (
+            s
+            for s in scored.values()
+            if s.addresses
+            and s.priority >= MIN_PRIORITY
+            and progress.get(s.remedy.id) != "dropped"
+            and indicated(s.remedy, assessment, knowledge)
+        ),
+        key=lambda s: (-s.priority, s.remedy.id),
+    )
+    chosen: dict[str, Scored] = {}
+    per_factor: dict[str, int] = {}
+    for s in candidates:
+        lead = s.addresses[0]
+        if len(chosen) >= MAX_ITEMS or per_factor.get(lead, 0) >= per_factor_cap(confidences[lead]):
+            continue
+        chosen[s.remedy.id] = s
+        per_factor[lead] = per_factor.get(lead, 0) + 1
+    # every suspected cause gets at least its best remedy
+    for factor in sorted(confidences, key=lambda f: (-confidences[f], f)):
+        if confidences[factor] < MIN_CONFIDENCE or any(factor in s.addresses for s in chosen.values()):
+            continue
+        best = [s for s in candidates if factor in s.addresses]
+        if best:
+            best.sort(key=lambda s: (-s.remedy.effectiveness(factor), -s.priority, s.remedy.id))
+            chosen[best[0].remedy.id] = best[0]
+    # prerequisites come along, whatever their own priority
+    pulled_by: dict[str, set[str]] = {}
+    for rid in list(chosen):
+        for pre in kg.prerequisites(g, rid):
+            pulled_by.setdefault(pre, set()).add(rid)
+            if pre not in chosen:
+                chosen[pre] = scored[pre]
+    if not chosen:
+        return ()
+
+    phase = _phases(g, chosen, pulled_by)
+    key = {rid: (PHASES.index(phase[rid]), -chosen[rid].priority, rid) for rid in chosen}
+    order = kg.ordered(g, chosen, key)
+    reach = kg.explains(g, confidences)
+    items: list[RoadmapItem] = []
+    for rank, rid in enumerate(order, start=1):
+        s = chosen[rid]
+        rem = s.remedy
+        depends = tuple(p for p in rem.prerequisites if p in chosen)
+        enables = tuple(sorted(d for d in chosen if rid in knowledge.remedies[d].prerequisites))
+        signals = {o for f in s.addresses for e in findings[f].support for o in e.observations}
+        paths = tuple(tuple(p) for p in kg.evidence_paths(g, rid, s.addresses, signals))
+        items.append(
+            RoadmapItem(
+                rank=rank,
+                remedy=rid,
+                title=rem.title,
+                phase=phase[rid],
+                addresses=s.addresses,
+                depends_on=depends,
+                priority=round(s.priority, 2),
+                rationale=rationale(knowledge, assessment, s, findings, fundamental, reach, depends, enables),
+                effort=rem.effort,
+                time_to_impact_weeks=rem.time_to_impact_weeks,
+                owner=rem.owner,
+                kpis=rem.kpis,
+                paths=paths,
+                enables=enables,
+                status=progress.get(rid),
+            )
+        )
+    return tuple(items)
+
+
+def _phases(g: nx.DiGraph, chosen: dict[str, Scored], pulled_by: dict[str, set[str]]) -> dict[str, str]:
+    """Phase by priority within capacity, then pull prerequisites forward and push dependants back."""
+    ranked = sorted(chosen.values(), key=lambda s: (-s.priority, s.remedy.id))
+    top = ranked[0].priority if ranked else 0.0
+    phase: dict[str, str] = {}
+    counts = {"now": 0, "next": 0}
+    for s in ranked:
+        if top > 0 and s.priority >= 0.6 * top and counts["now"] < PHASE_CAPACITY["now"]:
+            p = "now"
+        elif top > 0 and s.priority >= 0.3 * top and counts["next"] < PHASE_CAPACITY["next"]:
+            p = "next"
+        else:
+            p = "later"
+        if p in counts:
+            counts[p] += 1
+        phase[s.remedy.id] = p
+    # a prerequisite starts no later than what needs it ...
+    changed = True
+    while changed:
+        changed = False
+        for rid in chosen:
+            for pre in chosen[rid].remedy.prerequisites:
+                if pre in phase and PHASES.index(phase[pre]) > PHASES.index(phase[rid]):
+                    phase[pre] = phase[rid]
+                    changed = True
+    # ... and a long prerequisite (impact after 12 weeks or more) pushes its dependant a phase back
+    for rid in kg.ordered(g, chosen, {r: (r,) for r in chosen}):
+        for pre in chosen[rid].remedy.prerequisites:
+            if pre not in phase:
+                continue
+            earliest = PHASES.index(phase[pre])
+            if chosen[pre].remedy.time_to_impact_weeks[0] >= 12:
+                earliest = min(earliest + 1, len(PHASES) - 1)
+            if PHASES.index(phase[rid]) < earliest:
+                phase[rid] = PHASES[earliest]
+    return phase
+
+
+def rationale(
+    knowledge: Knowledge,
+    assessment: Assessment,
+    s: Scored,
+    findings: dict[str, Finding],
+    fundamental: dict[str, float],
+    reach: dict[str, dict[str, float]],
+    depends: tuple[str, ...],
+    enables: tuple[str, ...],
+) -> str:
+    """Why this remedy: the factors it addresses, their confidence, rules and observed values."""
+    rem = s.remedy
+    parts: list[str] = []
+    for factor in s.addresses:
+        finding = findings[factor]
+        top = finding.support[:2]
+        seen: dict[str, None] = {}
+        for e in top:
+            for sid in e.observations:
+                seen.setdefault(sid, None)
+        values = []
+        for sid in list(seen)[:4]:
+            obs = assessment.observations[sid]
+            sig = knowledge.signals.get(sid)
+            label = sig.label if sig else sid
+            values.append(f"{label} {phrase(obs, sig)}" if obs.present is None else f"{label}: {phrase(obs, sig)}")
+        rules = ", ".join(e.rule for e in top)
+        sentence = f"{finding.name} (confidence {finding.confidence:.2f}; {rules}): {'; '.join(values)}."
+        others = reach.get(factor, {})
+        if others and fundamental.get(factor, 0) > 0:
+            names = " and ".join(findings[o].name for o in others)
+            sentence += f" It also feeds {names}, so this works on a root cause."
+        parts.append(sentence)
+    if not s.addresses:
+        parts.append("Groundwork: no suspected cause of its own.")
+    if enables:
+        titles = "; ".join(knowledge.remedies[e].title for e in enables)
+        parts.append(f"Comes first because it is a prerequisite for: {titles}.")
+    if depends:
+        titles = "; ".join(knowledge.remedies[d].title for d in depends)
+        parts.append(f"Builds on: {titles}.")
+    return " ".join(parts)
