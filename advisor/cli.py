@@ -152,6 +152,15 @@ def causes_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[s
     emit(render(advice, fmt, color=_use_color(output), view="causes"), output)
 
 
+# --- queries: why, remedies, kb, init, schema (issue 3) -------------------------------
+
+
+# --- reports: html, staffing, business case, templates (issue 4) -----------------------
+
+
+# --- review and portfolio: compare, portfolio (issue 5) --------------------------------
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors exit 2, internal errors exit 1 in one line."""
     args = list(sys.argv[1:] if argv is None else argv)
