@@ -12,7 +12,6 @@ stack) rather than through PyYAML's constructor, which lets us:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -249,9 +248,9 @@ class _Builder:
             value = self.constructor.construct_object(node, deep=True)
         except (ConstructorError, ValueError, OverflowError) as exc:
             problem = getattr(exc, "problem", None) or str(exc)
+            if tag == "tag:yaml.org,2002:timestamp":
+                raise self.fail(event, f"invalid date {event.value!r} ({problem}): expected an ISO date such as 2024-06-14") from None
             raise self.fail(event, f"invalid value {event.value!r}: {problem}") from None
-        if isinstance(value, float) and math.isnan(value) and tag != "tag:yaml.org,2002:str":
-            return value
         return value
 
     def add(self, event: Any, value: Any, size: int) -> None:
