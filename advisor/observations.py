@@ -639,7 +639,7 @@ def format_value(value: float | None, signal: Signal | None) -> str:
     unit = signal.unit if signal else None
     if unit == "fraction":
         return f"{value:.2f}" if abs(value) >= 0.095 or value == 0 else f"{value:.3f}"
-    text = _fmt(value)
+    text = f"{value:,.0f}" if abs(value) >= 10_000 and value == int(value) else _fmt(value)
     if unit == "seconds":
         return f"{text} s"
     if unit in ("hours", "weeks"):
