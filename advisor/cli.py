@@ -91,10 +91,17 @@ max_bytes_option = click.option(
 )
 
 
-@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=DefaultGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    subcommand_metavar="OBSERVATIONS.yaml | COMMAND [ARGS]...",
+)
 @click.version_option(package_name="advisor", prog_name="advise")
 def cli() -> None:
     """Root causes and an improvement roadmap for a customer-service centre.
+
+    `advise OBSERVATIONS.yaml` prints the whole advice; its options (--format, -o, --kb,
+    --max-bytes) are listed by `advise run --help`.
 
     \b
     Examples:
