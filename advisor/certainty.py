@@ -23,10 +23,20 @@ def combine(a: float, b: float) -> float:
 
 
 def combine_all(values: Iterable[float]) -> float:
-    total = 0.0
+    """Evidence for and against, each pooled first, then weighed against each other once.
+
+    For certainties strictly inside (-1, 1) this equals combining one by one in any order;
+    pooling first also makes the edge case (a certain +1 against a certain -1) independent of
+    the order rules fired in.
+    """
+    values = list(values)
+    pro = con = 0.0
     for value in values:
-        total = combine(total, value)
-    return total
+        if value > 0:
+            pro = combine(pro, value)
+        elif value < 0:
+            con = combine(con, value)
+    return combine(pro, con)
 
 
 def steps(values: Iterable[float]) -> list[tuple[float, float]]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .certainty import combine_all
 from .engine import Firing, Match
 from .knowledge import PLACEHOLDER, Knowledge, Rule
-from .observations import Assessment, part, phrase
+from .observations import Assessment, labelled, part, phrase
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,7 @@ def matched_phrase(signals: tuple[str, ...], assessment: Assessment, knowledge: 
         obs = assessment.observations.get(sid)
         sig = knowledge.signals.get(sid)
         if obs is not None:
-            label = sig.label if sig else sid
-            parts.append(f"{label} {phrase(obs, sig)}" if obs.present is None else f"{label}: {phrase(obs, sig)}")
+            parts.append(labelled(obs, sig))
     return "; ".join(parts)
 
 

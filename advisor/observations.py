@@ -672,6 +672,12 @@ def phrase(obs: Observation, signal: Signal | None) -> str:
     return text
 
 
+def labelled(obs: Observation, signal: Signal | None) -> str:
+    """The observation with its name: 'FCR 0.68 against a 0.75 target', 'Tool workarounds: yes'."""
+    label = signal.label if signal else obs.signal
+    return f"{label} {phrase(obs, signal)}" if obs.present is None else f"{label}: {phrase(obs, signal)}"
+
+
 def part(obs: Observation, field_name: str, signal: Signal | None) -> str:
     """One field of an observation for `{signal.field}` placeholders."""
     if field_name in ("value", "baseline", "target"):

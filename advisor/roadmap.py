@@ -21,7 +21,7 @@ import networkx as nx
 from . import graph as kg
 from .findings import Finding
 from .knowledge import Knowledge, Remedy
-from .observations import Assessment, phrase, problems
+from .observations import Assessment, labelled, problems
 
 PHASES = ("now", "next", "later")
 PHASE_WINDOWS = {"now": "0–3 months", "next": "3–6 months", "later": "6–12 months"}
@@ -234,10 +234,7 @@ def rationale(
                 seen.setdefault(sid, None)
         values = []
         for sid in list(seen)[:4]:
-            obs = assessment.observations[sid]
-            sig = knowledge.signals.get(sid)
-            label = sig.label if sig else sid
-            values.append(f"{label} {phrase(obs, sig)}" if obs.present is None else f"{label}: {phrase(obs, sig)}")
+            values.append(labelled(assessment.observations[sid], knowledge.signals.get(sid)))
         rules = ", ".join(e.rule for e in top)
         sentence = f"{finding.name} (confidence {finding.confidence:.2f}; {rules}): {'; '.join(values)}."
         others = reach.get(factor, {})
