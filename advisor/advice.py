@@ -11,19 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .engine import Firing, RuleEngine
 from .findings import Finding, build_findings, ranked
-from .graph import build_graph
+from .graph import build_graph, graph_index
 from .knowledge import Knowledge, load_knowledge
 from .observations import Assessment, load, phrase
 from .observations import problems as observed_problems
 from .roadmap import RoadmapItem, build_roadmap
 from .yamlio import MAX_BYTES
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,13 @@ class Advisor:
 
     def __init__(self, knowledge: Knowledge | None = None, kb_dirs: Iterable[Path | str] = ()) -> None:
         self.knowledge = knowledge or load_knowledge(kb_dirs)
-        self.graph: nx.DiGraph = build_graph(self.knowledge)
+        self.index = graph_index(self.knowledge)  # checks prerequisite cycles; no networkx when cached
         self.engine = RuleEngine(self.knowledge)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The full networkx graph, built on first use (exports, queries beyond the roadmap)."""
+        return build_graph(self.knowledge)
 
     def load(self, path: str | Path, *, max_bytes: int = MAX_BYTES) -> Assessment:
         return load(path, self.knowledge, max_bytes=max_bytes)
@@ -71,7 +78,7 @@ class Advisor:
         firings = self.engine.run(assessment)
         findings = build_findings(firings, assessment, kb)
         causes, ruled_out = ranked(findings)
-        roadmap = build_roadmap(kb, self.graph, findings, assessment)
+        roadmap = build_roadmap(kb, self.index, findings, assessment)
         services = core_service_status(assessment, kb)
         linked = {k for cs in assessment.core_services for k in cs.kpis}
         unlinked = tuple(k for k in assessment.kpis_tracked if k not in linked) if assessment.core_services else ()

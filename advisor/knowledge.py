@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Union
@@ -236,6 +236,8 @@ class Knowledge:
     remedies: dict[str, Remedy]
     rules: dict[str, Rule]
     sources: tuple[str, ...] = field(default=())
+    digest: str = ""
+    """A hash of the files this was built from (see `cache`); empty when built otherwise."""
 
     def rules_for(self, factor: str) -> list[Rule]:
         return [r for r in self.rules.values() if r.factor == factor]
@@ -306,13 +308,15 @@ def load_knowledge(overlays: Iterable[Path | str] = ()) -> Knowledge:
     overlays = tuple(Path(p) for p in overlays)
     if not overlays:
         return _load_shipped()
-    raw = _Raw()
-    for section, name, body in _shipped_files():
-        _read_file(raw, section, name, body, overlay=False)
-    for directory in overlays:
-        for section, name, body in _overlay_files(directory):
-            _read_file(raw, section, name, body, overlay=True)
-    return _finish(raw)
+    files = [(f, False) for f in _shipped_files()]
+    try:
+        for directory in overlays:
+            files.extend((f, True) for f in _overlay_files(directory))
+    except UserError as failure:
+        # report in the order an uncached load would: defects in the files read so far first
+        _parse(files)
+        raise failure from None
+    return _build(files)
 
 
 _SHIPPED: Knowledge | None = None
@@ -321,11 +325,32 @@ _SHIPPED: Knowledge | None = None
 def _load_shipped() -> Knowledge:
     global _SHIPPED
     if _SHIPPED is None:
-        raw = _Raw()
-        for section, name, body in _shipped_files():
-            _read_file(raw, section, name, body, overlay=False)
-        _SHIPPED = _finish(raw)
+        _SHIPPED = _build([(f, False) for f in _shipped_files()])
     return _SHIPPED
+
+
+def _build(files: list[tuple[tuple[str, str, str], bool]]) -> Knowledge:
+    """Parse and validate (file, is-overlay) pairs, or reuse the cached result for the same files.
+
+    The cache only ever holds knowledge that passed validation, keyed by the files' contents,
+    so a changed file is always read and checked afresh and its errors reported as usual.
+    """
+    from . import cache
+
+    key = cache.digest((section + (":overlay" if overlay else ""), name, body) for (section, name, body), overlay in files)
+    cached = cache.read("knowledge", key)
+    if isinstance(cached, Knowledge) and cached.digest == key:
+        return cached
+    knowledge = replace(_finish(_parse(files)), digest=key)
+    cache.write("knowledge", key, knowledge)
+    return knowledge
+
+
+def _parse(files: list[tuple[tuple[str, str, str], bool]]) -> _Raw:
+    raw = _Raw()
+    for (section, name, body), overlay in files:
+        _read_file(raw, section, name, body, overlay=overlay)
+    return raw
 
 
 def _read_file(raw: _Raw, section: str, name: str, body: str, *, overlay: bool) -> None:

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
-
-from . import graph as kg
 from .findings import Finding
+from .graph import GraphIndex
 from .knowledge import Knowledge, Remedy
 from .observations import Assessment, labelled, problems
 
@@ -95,13 +93,13 @@ def indicated(remedy: Remedy, assessment: Assessment, knowledge: Knowledge) -> b
 
 def build_roadmap(
     knowledge: Knowledge,
-    g: nx.DiGraph,
+    g: GraphIndex,
     findings: dict[str, Finding],
     assessment: Assessment,
 ) -> tuple[RoadmapItem, ...]:
     progress = assessment.progress
     confidences = {f: fi.confidence for f, fi in findings.items()}
-    fundamental = kg.fundamentality(g, confidences)
+    fundamental = g.fundamentality(confidences)
     scored = {r.id: score(r, confidences, fundamental) for r in knowledge.remedies.values()}
     candidates = sorted(
         (
@@ -133,7 +131,7 @@ def build_roadmap(
     # prerequisites come along, whatever their own priority
     pulled_by: dict[str, set[str]] = {}
     for rid in list(chosen):
-        for pre in kg.prerequisites(g, rid):
+        for pre in g.prerequisites(rid):
             pulled_by.setdefault(pre, set()).add(rid)
             if pre not in chosen:
                 chosen[pre] = scored[pre]
@@ -142,8 +140,8 @@ def build_roadmap(
 
     phase = _phases(g, chosen, pulled_by)
     key = {rid: (PHASES.index(phase[rid]), -chosen[rid].priority, rid) for rid in chosen}
-    order = kg.ordered(g, chosen, key)
-    reach = kg.explains(g, confidences)
+    order = g.ordered(chosen, key)
+    reach = g.explains(confidences)
     items: list[RoadmapItem] = []
     for rank, rid in enumerate(order, start=1):
         s = chosen[rid]
@@ -151,7 +149,7 @@ def build_roadmap(
         depends = tuple(p for p in rem.prerequisites if p in chosen)
         enables = tuple(sorted(d for d in chosen if rid in knowledge.remedies[d].prerequisites))
         signals = {o for f in s.addresses for e in findings[f].support for o in e.observations}
-        paths = tuple(tuple(p) for p in kg.evidence_paths(g, rid, s.addresses, signals))
+        paths = tuple(tuple(p) for p in g.evidence_paths(rid, s.addresses, signals))
         items.append(
             RoadmapItem(
                 rank=rank,
@@ -174,7 +172,7 @@ def build_roadmap(
     return tuple(items)
 
 
-def _phases(g: nx.DiGraph, chosen: dict[str, Scored], pulled_by: dict[str, set[str]]) -> dict[str, str]:
+def _phases(g: GraphIndex, chosen: dict[str, Scored], pulled_by: dict[str, set[str]]) -> dict[str, str]:
     """Phase by priority within capacity, then pull prerequisites forward and push dependants back."""
     ranked = sorted(chosen.values(), key=lambda s: (-s.priority, s.remedy.id))
     top = ranked[0].priority if ranked else 0.0
@@ -200,7 +198,7 @@ def _phases(g: nx.DiGraph, chosen: dict[str, Scored], pulled_by: dict[str, set[s
                     phase[pre] = phase[rid]
                     changed = True
     # ... and a long prerequisite (impact after 12 weeks or more) pushes its dependant a phase back
-    for rid in kg.ordered(g, chosen, {r: (r,) for r in chosen}):
+    for rid in g.ordered(chosen, {r: (r,) for r in chosen}):
         for pre in chosen[rid].remedy.prerequisites:
             if pre not in phase:
                 continue
