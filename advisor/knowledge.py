@@ -274,6 +274,15 @@ class _Raw:
     remedies: dict[str, Remedy] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    errors: list[UserError] | None = None
+    """None: the first defect raises (normal runs); a list: every defect is collected (kb check)."""
+
+
+def _report(raw: _Raw, err: UserError) -> None:
+    """Raise a defect, or collect it and carry on when `kb check` asked for every defect."""
+    if raw.errors is None:
+        raise err
+    raw.errors.append(err)
 
 
 def _shipped_files() -> Iterator[tuple[str, str, str]]:
@@ -353,6 +362,29 @@ def _parse(files: list[tuple[tuple[str, str, str], bool]]) -> _Raw:
     return raw
 
 
+def collect_knowledge(overlays: Iterable[Path | str] = (), *, standalone: bool = False) -> tuple[Knowledge, list[UserError]]:
+    """Load like `load_knowledge`, but collect every defect instead of stopping at the first.
+
+    For `advise kb check`: the knowledge returned holds what could be read (defective
+    entries left out). With `standalone` the overlays are checked as a complete knowledge
+    base of their own, without the shipped files (the first directory is the base).
+    """
+    dirs = [Path(p) for p in overlays]
+    raw = _Raw(errors=[])
+    files: list[tuple[tuple[str, str, str], bool]] = []
+    if not standalone:
+        files += [(f, False) for f in _shipped_files()]
+    for i, directory in enumerate(dirs):
+        files += [(f, not (standalone and i == 0)) for f in _overlay_files(directory)]
+    for (section, name, body), overlay in files:
+        try:
+            _read_file(raw, section, name, body, overlay=overlay)
+        except UserError as err:  # a file that cannot be read at all: report it, read the rest
+            raw.errors.append(err)  # type: ignore[union-attr]
+    knowledge = _finish(raw)
+    return knowledge, list(raw.errors or [])
+
+
 def _read_file(raw: _Raw, section: str, name: str, body: str, *, overlay: bool) -> None:
     doc = loads(body, name)
     raw.sources.append(name)
@@ -366,22 +398,31 @@ def _read_file(raw: _Raw, section: str, name: str, body: str, *, overlay: bool) 
         raise KnowledgeError("the file holds no signals, factors or remedies", file=name, line=1, column=1)
     if "signals" in doc:
         for item, mark in _entries(doc, "signals", name):
-            sig = _signal(item, mark)
-            _put(raw.signals, sig.id, sig, mark, overlay, "signal")
+            try:
+                sig = _signal(item, mark)
+                _put(raw.signals, sig.id, sig, mark, overlay, "signal")
+            except UserError as err:
+                _report(raw, err)
     if "factors" in doc:
         for item, mark in _entries(doc, "factors", name):
-            fac = _factor(item, mark)
-            if fac.id not in FACTOR_IDS:
-                raise _located(
-                    item.value_mark("id"),
-                    f"unknown factor {fac.id!r}: the eight factor ids are fixed",
-                    did_you_mean(fac.id, FACTOR_IDS),
-                )
-            _put(raw.factors, fac.id, fac, mark, overlay, "factor")
+            try:
+                fac = _factor(item, mark)
+                if fac.id not in FACTOR_IDS:
+                    raise _located(
+                        item.value_mark("id"),
+                        f"unknown factor {fac.id!r}: the eight factor ids are fixed",
+                        did_you_mean(fac.id, FACTOR_IDS),
+                    )
+                _put(raw.factors, fac.id, fac, mark, overlay, "factor")
+            except UserError as err:
+                _report(raw, err)
     if "remedies" in doc:
         for item, mark in _entries(doc, "remedies", name):
-            rem = _remedy(item, mark)
-            _put(raw.remedies, rem.id, rem, mark, overlay, "remedy")
+            try:
+                rem = _remedy(item, mark)
+                _put(raw.remedies, rem.id, rem, mark, overlay, "remedy")
+            except UserError as err:
+                _report(raw, err)
 
 
 def _read_rules(raw: _Raw, doc: Mapping, name: str, overlay: bool) -> None:
@@ -394,8 +435,11 @@ def _read_rules(raw: _Raw, doc: Mapping, name: str, overlay: bool) -> None:
             did_you_mean(factor, FACTOR_IDS) or "factors: " + ", ".join(FACTOR_IDS),
         )
     for item, mark in _entries(doc, "rules", name):
-        rule = _rule(item, mark, factor)
-        _put(raw.rules, rule.id, rule, mark, overlay, "rule")
+        try:
+            rule = _rule(item, mark, factor)
+            _put(raw.rules, rule.id, rule, mark, overlay, "rule")
+        except UserError as err:
+            _report(raw, err)
 
 
 def _entries(doc: Mapping, key: str, name: str) -> Iterator[tuple[Mapping, Mark]]:
@@ -632,23 +676,27 @@ def _finish(raw: _Raw) -> Knowledge:
     """Cross-reference checks that need every file: unknown ids, states that cannot apply."""
     for fid in FACTOR_IDS:
         if fid not in raw.factors:
-            raise KnowledgeError(f"factor {fid!r} is not defined in the knowledge base")
+            _report(raw, KnowledgeError(f"factor {fid!r} is not defined in the knowledge base"))
     for fac in raw.factors.values():
         for inf in fac.influences:
             if inf.factor not in raw.factors:
-                raise _origin_error(fac.origin, f"factor {fac.id}: influences unknown factor {inf.factor!r}", did_you_mean(inf.factor, raw.factors))
+                _report(raw, _origin_error(fac.origin, f"factor {fac.id}: influences unknown factor {inf.factor!r}", did_you_mean(inf.factor, raw.factors)))
     for rem in raw.remedies.values():
         for pre in rem.prerequisites:
             if pre not in raw.remedies:
-                raise _origin_error(rem.origin, f"remedy {rem.id}: unknown prerequisite {pre!r}", did_you_mean(pre, raw.remedies))
+                _report(raw, _origin_error(rem.origin, f"remedy {rem.id}: unknown prerequisite {pre!r}", did_you_mean(pre, raw.remedies)))
         for kpi in rem.kpis + rem.indicated_by:
             if kpi not in raw.signals:
-                raise _origin_error(rem.origin, f"remedy {rem.id}: unknown KPI signal {kpi!r}", did_you_mean(kpi, raw.signals))
-    for rule in raw.rules.values():
-        check_rule(rule, raw.signals)
+                _report(raw, _origin_error(rem.origin, f"remedy {rem.id}: unknown KPI signal {kpi!r}", did_you_mean(kpi, raw.signals)))
+    for rule_id, rule in list(raw.rules.items()):
+        problems = rule_problems(rule, raw.signals)
+        for err in problems:
+            _report(raw, err)
+        if problems:
+            del raw.rules[rule_id]  # collecting: keep a defective rule out of what is checked next
     return Knowledge(
         signals=dict(raw.signals),
-        factors={fid: raw.factors[fid] for fid in FACTOR_IDS},
+        factors={fid: raw.factors[fid] for fid in FACTOR_IDS if fid in raw.factors},
         remedies=dict(sorted(raw.remedies.items())),
         rules=dict(raw.rules),
         sources=tuple(raw.sources),
@@ -656,33 +704,50 @@ def _finish(raw: _Raw) -> Knowledge:
 
 
 def check_rule(rule: Rule, signals: dict[str, Signal]) -> None:
-    """A rule may only test signals that exist, in states they can have."""
-    positive = False
+    """A rule may only test signals that exist, in states they can have (raises the first defect)."""
+    problems = rule_problems(rule, signals)
+    if problems:
+        raise problems[0]
+
+
+def rule_problems(rule: Rule, signals: dict[str, Signal]) -> list[KnowledgeError]:
+    """Every defect of one rule: unknown signals, impossible states, contradictions, placeholders."""
+    out: list[KnowledgeError] = []
     for atom in atoms(rule.when):
         sig = signals.get(atom.signal)
         if sig is None:
-            raise _origin_error(atom.origin or rule.origin, f"rule {rule.id}: unknown signal {atom.signal!r}", did_you_mean(atom.signal, signals))
-        if atom.state is not None and atom.state not in sig.states:
-            raise _origin_error(
-                atom.origin or rule.origin,
-                f"rule {rule.id}: {atom.signal} is a {sig.kind} and has no state {atom.state!r}",
-                "states: " + ", ".join(sig.states),
+            out.append(_origin_error(atom.origin or rule.origin, f"rule {rule.id}: unknown signal {atom.signal!r}", did_you_mean(atom.signal, signals)))
+        elif atom.state is not None and atom.state not in sig.states:
+            out.append(
+                _origin_error(
+                    atom.origin or rule.origin,
+                    f"rule {rule.id}: {atom.signal} is a {sig.kind} and has no state {atom.state!r}",
+                    "states: " + ", ".join(sig.states),
+                )
             )
-        if atom.test is not None and not sig.is_metric:
-            raise _origin_error(atom.origin or rule.origin, f"rule {rule.id}: {atom.signal} is a {sig.kind}; numeric tests need a metric")
-    from .conditions import can_match_something
+        elif atom.test is not None and not sig.is_metric:
+            out.append(_origin_error(atom.origin or rule.origin, f"rule {rule.id}: {atom.signal} is a {sig.kind}; numeric tests need a metric"))
+    from .conditions import can_match_something, is_contradictory
 
-    if not can_match_something(rule.when):
-        raise _origin_error(rule.origin, f"rule {rule.id}: a rule must test something observed, not only `none` conditions")
+    if is_contradictory(rule.when):
+        out.append(
+            _origin_error(
+                rule.origin,
+                f"rule {rule.id} can never fire: its conditions contradict each other",
+                "a signal cannot be in two exclusive states at once (up and down, present and absent), nor above a bound and below a lower one",
+            )
+        )
+    elif not can_match_something(rule.when):
+        out.append(_origin_error(rule.origin, f"rule {rule.id}: a rule must test something observed, not only `none` conditions"))
     names = set(rule.signals)
     for m in PLACEHOLDER.finditer(rule.because):
         if m.group(1) == "matched" and not m.group(2):
             continue
         if m.group(1) not in names:
-            raise _origin_error(rule.origin, f"rule {rule.id}: because quotes {{{m.group(1)}}}, which the rule's conditions do not use")
-        if m.group(2) and m.group(2) not in PLACEHOLDER_FIELDS:
-            raise _origin_error(rule.origin, f"rule {rule.id}: unknown placeholder field {m.group(2)!r}", did_you_mean(m.group(2), PLACEHOLDER_FIELDS))
-    del positive
+            out.append(_origin_error(rule.origin, f"rule {rule.id}: because quotes {{{m.group(1)}}}, which the rule's conditions do not use"))
+        elif m.group(2) and m.group(2) not in PLACEHOLDER_FIELDS:
+            out.append(_origin_error(rule.origin, f"rule {rule.id}: unknown placeholder field {m.group(2)!r}", did_you_mean(m.group(2), PLACEHOLDER_FIELDS)))
+    return out
 
 
 def _origin_error(origin: Origin | None, message: str, hint: str | None = None) -> KnowledgeError:
