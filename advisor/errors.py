@@ -47,7 +47,17 @@ class KnowledgeError(UserError):
 
 
 class EngineError(Exception):
-    """The rule engine failed while running an action: a bug, never swallowed."""
+    """The rule engine failed while running an action: a bug, never swallowed.
+
+    durable-rules hands back an action's exception as text with its traceback appended
+    (`exception caught ..., traceback [...]`); the message keeps the first part so the CLI
+    can report it in one line, and `detail` keeps everything for `--debug`.
+    """
+
+    def __init__(self, message: str) -> None:
+        short, sep, _ = message.partition(", traceback [")
+        super().__init__(short.strip())
+        self.detail = message if sep else None
 
 
 def nearest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:

@@ -36,7 +36,28 @@ def describe(value: Any) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"the text {shown!r}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return _yaml_float(value)
     return f"{value!r}"
+
+
+def _yaml_float(value: float) -> str:
+    """nan and inf as the user wrote them in YAML (.nan, .inf)."""
+    if math.isnan(value):
+        return ".nan (not a number)"
+    return ".inf (infinity)" if value > 0 else "-.inf (minus infinity)"
+
+
+def describe_key(key: Any) -> str:
+    """A mapping key as the user wrote it: YAML reads an unquoted yes, no, on, off, ~ or 12 as
+    something other than text, and a message naming `True` would baffle them."""
+    if isinstance(key, bool):
+        return f"{'yes' if key else 'no'} (YAML reads an unquoted yes/no/on/off/true/false as a yes-or-no, not a name; quote it)"
+    if key is None:
+        return "~ (an empty key)"
+    if isinstance(key, str):
+        return repr(key)
+    return f"{key!r} (a number, not a name)"
 
 
 def require_mapping(value: Any, parent: Any, key: Any, what: str) -> Mapping:
@@ -65,7 +86,7 @@ def check_keys(
         if key not in allowed:
             raise error_at(
                 node.key_mark(key),
-                f"{what}: unknown key {key!r}",
+                f"{what}: unknown key {describe_key(key)}",
                 did_you_mean(str(key), allowed) or f"expected one of: {', '.join(sorted(allowed))}",
             )
     for key in required:
@@ -112,8 +133,12 @@ def check_number(
 ) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise error_at(mark, f"{what} must be a number, got {describe(value)}")
-    if math.isnan(value) or math.isinf(value):
-        raise error_at(mark, f"{what} must be a finite number, got {value}")
+    try:
+        as_float = float(value)
+    except OverflowError:  # a whole number too large for a float
+        raise error_at(mark, f"{what} is too large a number") from None
+    if math.isnan(as_float) or math.isinf(as_float):
+        raise error_at(mark, f"{what} must be a finite number, got {_yaml_float(as_float)}")
     if integer and value != int(value):
         raise error_at(mark, f"{what} must be a whole number, got {value}")
     if low is not None and value < low:

@@ -12,6 +12,8 @@ stack) rather than through PyYAML's constructor, which lets us:
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,11 +89,15 @@ def error_at(mark: Mark | None, message: str, hint: str | None = None) -> UserEr
 
 
 def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
-    """Read a user's file as UTF-8 text, turning every way it can fail into a UserError."""
+    """Read a user's file as UTF-8 text, turning every way it can fail into a UserError.
+
+    At most `max_bytes` + 1 bytes are ever read, so a device or a pipe that never ends
+    (`/dev/zero`) fails on the size cap instead of filling memory.
+    """
     name = str(path)
     try:
         if path.is_dir():
-            raise UserError("is a directory, not a file", file=name)
+            raise UserError("is a directory, not a file", file=name, hint="give the observations file inside it")
         size = path.stat().st_size
         if size > max_bytes:
             raise UserError(
@@ -99,7 +105,9 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
                 file=name,
                 hint="raise the limit with --max-bytes if the file is genuine",
             )
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+            _note_input(handle.fileno())
     except FileNotFoundError:
         raise UserError("no such file", file=name) from None
     except PermissionError:
@@ -109,8 +117,37 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     except OSError as exc:
         raise UserError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
     if len(data) > max_bytes:
-        raise UserError(f"file is above the {max_bytes:,}-byte limit", file=name)
+        raise UserError(
+            f"file is above the {max_bytes:,}-byte limit",
+            file=name,
+            hint="raise the limit with --max-bytes if the file is genuine",
+        )
     return decode(data, name)
+
+
+_INPUTS: set[tuple[int, int]] = set()
+"""(device, inode) of every regular file read in this process, so that an output is never
+written over an input (see `outputs.write_atomic`)."""
+
+
+def _note_input(fd: int) -> None:
+    st = os.fstat(fd)
+    if stat.S_ISREG(st.st_mode):
+        _INPUTS.add((st.st_dev, st.st_ino))
+
+
+def is_input(path: Path) -> bool:
+    """Whether `path` is (a link to, or another name of) a file this process has read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) in _INPUTS
+
+
+def forget_inputs() -> None:
+    """Start a new run: no file has been read yet."""
+    _INPUTS.clear()
 
 
 def decode(data: bytes, name: str) -> str:
@@ -146,13 +183,7 @@ def loads(text: str, name: str) -> Any:
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "YAML syntax error"
-        if mark is not None:
-            raise UserError(
-                f"YAML syntax error: {problem}", file=name, line=mark.line + 1, column=mark.column + 1
-            ) from None
-        raise UserError(f"YAML syntax error: {problem}", file=name) from None
+        raise _syntax_error(exc, text, name) from None
     except yaml.YAMLError as exc:
         raise UserError(f"YAML error: {exc}", file=name) from None
     except RecursionError:  # pragma: no cover - the depth bound should stop this first
@@ -164,6 +195,38 @@ def loads(text: str, name: str) -> Any:
             "the file holds more than one YAML document ('---'): expected exactly one", file=name
         )
     return builder.result
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, name: str) -> UserError:
+    """libyaml's complaint, located, with the context it names and a hint for common slips."""
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "YAML syntax error"
+    if "maximum nesting depth" in problem:
+        message = f"nesting deeper than {MAX_DEPTH} levels"  # libyaml's own bound, met first in flow style
+    else:
+        message = f"YAML syntax error: {problem}"
+        cmark = exc.context_mark
+        if exc.context and cmark is not None and mark is not None and cmark.line != mark.line:
+            message += f" ({exc.context} that starts at line {cmark.line + 1})"
+    hint = None
+    char = ""
+    if mark is not None:
+        lines = text.split("\n")
+        if mark.line < len(lines) and mark.column < len(lines[mark.line]):
+            char = lines[mark.line][mark.column]
+    if "cannot start any token" in problem and char == "\t":
+        hint = "YAML does not allow tabs for indentation: indent with spaces"
+    elif "cannot start any token" in problem and char in ("@", "`", "%"):
+        hint = f"quote a value that starts with {char!r}"
+    elif "mapping values are not allowed" in problem:
+        hint = "quote a value that contains ': ', or check the indentation of the line above"
+    elif "unknown escape character" in problem:
+        hint = "in double quotes a backslash starts an escape: use single quotes, or write \\\\"
+    elif "end of stream" in problem and "quoted" in (exc.context or ""):
+        hint = "a quoted value is not closed"
+    if mark is None:
+        return UserError(message, file=name, hint=hint)
+    return UserError(message, file=name, line=mark.line + 1, column=mark.column + 1, hint=hint)
 
 
 _EMPTY = object()
