@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .confirm import to_confirm
 from .engine import Firing, RuleEngine
 from .findings import Finding, build_findings, ranked
 from .graph import build_graph, graph_index
@@ -95,6 +96,7 @@ class Advisor:
             review_date=assessment.review_date,
             warnings=assessment.warnings,
             staffing=assessment.staffing,
+            to_confirm=to_confirm(kb, assessment, findings),
         )
 
 
