@@ -168,6 +168,37 @@ def causes_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[s
 # --- review and portfolio: compare, portfolio (issue 5) --------------------------------
 
 
+@cli.command("compare")
+@click.argument("earlier", type=click.Path())
+@click.argument("later", type=click.Path())
+@format_option(("text", "md", "html", "json"))
+@output_option
+@kb_option
+@max_bytes_option
+@click.option("--force", is_flag=True, help="Compare files even when they name different centres.")
+def compare_cmd(
+    earlier: str, later: str, fmt: str, output: str | None, kb_dirs: tuple[str, ...], max_bytes: int, force: bool
+) -> None:
+    """The half-yearly review: what improved, what did not, what to do next.
+
+    Compares two assessments of the same centre: measures that moved, causes resolved, new
+    and persisting, the earlier roadmap's progress (from the later file's `progress`
+    section; remedies reported done whose KPIs did not improve are flagged), the corrected
+    roadmap and the next review date.
+
+    \b
+    Example:
+      advise compare examples/harbour_bank.yaml examples/harbour_bank_2024H2.yaml
+    """
+    from .compare import compare, render_comparison
+
+    advisor = _advisor(kb_dirs)
+    before = advisor.advise(advisor.load(earlier, max_bytes=max_bytes))
+    after = advisor.advise(advisor.load(later, max_bytes=max_bytes))
+    result = compare(before, after, force=force)
+    emit(render_comparison(result, fmt, color=_use_color(output)), output)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors exit 2, internal errors exit 1 in one line."""
     args = list(sys.argv[1:] if argv is None else argv)
