@@ -15,12 +15,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .business_case import build_business_case
 from .confirm import to_confirm
 from .engine import Firing, RuleEngine
 from .findings import Finding, build_findings, ranked
 from .graph import build_graph, graph_index
 from .knowledge import Knowledge, load_knowledge
-from .observations import Assessment, load, phrase
+from .observations import Assessment, Observation, load, phrase
 from .observations import problems as observed_problems
 from .roadmap import RoadmapItem, build_roadmap
 from .yamlio import MAX_BYTES
@@ -56,6 +57,8 @@ class Advice:
     staffing: Any = None
     business_case: Any = None
     to_confirm: tuple[Any, ...] = ()
+    non_core_work_share: Observation | None = None
+    """The share of agent time on work outside the core services, when observed."""
 
 
 class Advisor:
@@ -96,6 +99,8 @@ class Advisor:
             review_date=assessment.review_date,
             warnings=assessment.warnings,
             staffing=assessment.staffing,
+            business_case=build_business_case(assessment, kb, findings, roadmap),
+            non_core_work_share=assessment.observations.get("non_core_work_share"),
             to_confirm=to_confirm(kb, assessment, findings),
         )
 

@@ -119,24 +119,37 @@ def _advisor(kb_dirs: tuple[str, ...]) -> Any:
     return Advisor(kb_dirs=kb_dirs)
 
 
+# reports (issue 4): a consultant's own templates, run in Jinja2's sandbox
+templates_option = click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="A directory of your own Jinja2 templates (advice.html.j2, advice.md.j2, ...); "
+    "the shipped ones are used for any it lacks. They run in Jinja2's sandbox.",
+)
+
+
 @cli.command("run", hidden=True)
 @click.argument("observations", type=click.Path())
-@format_option(("text", "md", "json"))
+@format_option(("text", "md", "html", "json"))
 @output_option
 @kb_option
 @max_bytes_option
-def run_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[str, ...], max_bytes: int) -> None:
-    """The whole advice: root causes, core services and the prioritised roadmap.
+@templates_option
+def run_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[str, ...], max_bytes: int, templates: str | None) -> None:
+    """The whole advice: root causes, core services, the prioritised roadmap, staffing and the business case.
 
     \b
-    Example:
+    Examples:
       advise examples/harbour_bank.yaml --format json -o advice.json
+      advise examples/harbour_bank.yaml --format html -o report.html
+      advise examples/harbour_bank.yaml --format md --templates my_templates/
     """
     from .render import render
 
     advisor = _advisor(kb_dirs)
     advice = advisor.advise(advisor.load(observations, max_bytes=max_bytes))
-    emit(render(advice, fmt, color=_use_color(output)), output)
+    emit(render(advice, fmt, color=_use_color(output), templates=Path(templates) if templates else None), output)
 
 
 @cli.command("causes")
@@ -145,7 +158,8 @@ def run_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[str,
 @output_option
 @kb_option
 @max_bytes_option
-def causes_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[str, ...], max_bytes: int) -> None:
+@templates_option
+def causes_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[str, ...], max_bytes: int, templates: str | None) -> None:
     """The ranked root causes with their evidence.
 
     \b
@@ -156,7 +170,7 @@ def causes_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[s
 
     advisor = _advisor(kb_dirs)
     advice = advisor.advise(advisor.load(observations, max_bytes=max_bytes))
-    emit(render(advice, fmt, color=_use_color(output), view="causes"), output)
+    emit(render(advice, fmt, color=_use_color(output), view="causes", templates=Path(templates) if templates else None), output)
 
 
 # --- queries: why, remedies, kb, init, schema (issue 3) -------------------------------

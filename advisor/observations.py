@@ -57,6 +57,8 @@ CONTEXT_NUMBERS = {
     "service_level_threshold_s": (0, False, False),
 }
 CONTEXT_TEXT = ("currency",)
+CONTEXT_MAPPINGS = ("remedy_costs",)
+"""remedy_costs (an extension): {remedy id: amount} overriding the knowledge base's estimate."""
 UNIT_ALIASES = {
     "fraction": {"fraction": 1.0, "ratio_0_1": 1.0, "percent": 0.01, "%": 0.01},
     "seconds": {"seconds": 1.0, "s": 1.0, "sec": 1.0, "minutes": 60.0, "min": 60.0},
@@ -151,7 +153,7 @@ def parse(doc: Any, knowledge: Knowledge, name: str) -> Assessment:
     assessed = _date(doc["assessed"], doc.value_mark("assessed"), "assessed")
     core_services = _core_services(doc, knowledge)
     kpis_tracked = _kpis_tracked(doc)
-    context = _context(doc)
+    context = _context(doc, knowledge)
     progress = _progress(doc, knowledge)
     obs_node = require_mapping(doc["observations"], doc, "observations", "observations")
     if not obs_node:
@@ -263,13 +265,16 @@ def _kpis_tracked(doc: Mapping) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _context(doc: Mapping) -> dict[str, Any]:
+def _context(doc: Mapping, knowledge: Knowledge) -> dict[str, Any]:
     if doc.get("context") is None:
         return {}
     node = require_mapping(doc["context"], doc, "context", "context")
-    check_keys(node, "context", optional=tuple(CONTEXT_NUMBERS) + CONTEXT_TEXT)
+    check_keys(node, "context", optional=tuple(CONTEXT_NUMBERS) + CONTEXT_TEXT + CONTEXT_MAPPINGS)
     out: dict[str, Any] = {}
     for key, value in node.items():
+        if key == "remedy_costs":
+            out[key] = _remedy_costs(node, knowledge)
+            continue
         if key in CONTEXT_TEXT:
             out[key] = _text(node, key)
             continue
@@ -279,6 +284,21 @@ def _context(doc: Mapping) -> dict[str, Any]:
             raise error_at(node.value_mark(key), f"context: {key} must be above {low}, got {value}")
         out[key] = int(number) if whole else number
     return out
+
+
+def _remedy_costs(context: Mapping, knowledge: Knowledge) -> dict[str, float]:
+    """A consultant's own price for a remedy, by remedy id, for the business case."""
+    node = require_mapping(context["remedy_costs"], context, "remedy_costs", "context: remedy_costs")
+    out: dict[str, float] = {}
+    for key, value in node.items():
+        if key not in knowledge.remedies:
+            raise error_at(
+                node.key_mark(key),
+                f"context: remedy_costs: unknown remedy {key!r}",
+                did_you_mean(str(key), knowledge.remedies) or "see `advise kb show` for remedy ids",
+            )
+        out[str(key)] = float(check_number(value, node.value_mark(key), f"context: remedy_costs: {key}", low=0))
+    return dict(sorted(out.items()))
 
 
 def _progress(doc: Mapping, knowledge: Knowledge) -> dict[str, str]:

@@ -17,12 +17,13 @@ from typing import Any
 import jinja2
 
 from .advice import Advice
+from .errors import UserError
 from .findings import Finding
 from .knowledge import Knowledge
 from .observations import format_value, phrase
 from .roadmap import PHASE_WINDOWS, PHASES
 
-FORMATS = ("text", "md", "json")
+FORMATS = ("text", "md", "html", "json")
 _TEMPLATE_SUFFIX = {"text": "txt", "md": "md", "html": "html"}
 
 
@@ -122,8 +123,32 @@ def advice_dict(advice: Advice) -> dict[str, Any]:
     doc["assessor"] = a.assessor
     doc["review_date"] = advice.review_date.isoformat()
     doc["unlinked_kpis"] = list(advice.unlinked_kpis)
+    doc["alignment"] = alignment_dict(advice)
     doc["observations"] = observations_list(advice)
     return doc
+
+
+def alignment_dict(advice: Advice) -> dict[str, Any]:
+    """Does the centre deviate from its core services: which, the unused KPIs, non-core work."""
+    services = advice.core_services
+    share = advice.non_core_work_share
+    non_core = None
+    if share is not None:
+        sig = advice.knowledge.signals.get("non_core_work_share")
+        non_core = {
+            "value": share.value,
+            "observed": phrase(share, sig),
+            "states": sorted(share.states),
+            "worsened": "worsened" in share.states,
+        }
+    return {
+        "declared": bool(services),
+        "deviating": [s.id for s in services if s.status == "deviating"],
+        "on_track": [s.id for s in services if s.status == "on_track"],
+        "not_assessed": [s.id for s in services if s.status == "not_assessed"],
+        "unlinked_kpis": list(advice.unlinked_kpis),
+        "non_core_work_share": non_core,
+    }
 
 
 def to_json(data: Any) -> str:
@@ -149,6 +174,19 @@ def _bar(value: float, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+def _money(value: Any) -> str:
+    """12,345 for a whole amount; an em dash for one that could not be costed."""
+    if value is None:
+        return "—"
+    return f"{float(value):,.0f}"
+
+
+def _pct(value: Any, places: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.{places}f}%"
+
+
 def _md(text: Any) -> str:
     """Escape what Markdown would read as structure inside a table cell or line."""
     s = str(text)
@@ -163,7 +201,13 @@ def environment(templates: Path | None = None, *, color: bool = False) -> jinja2
     loader: jinja2.BaseLoader = shipped
     if templates is not None:
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(templates)), shipped])
-    env = jinja2.Environment(
+    # a consultant's own templates run in the sandbox: no reaching into Python from a template
+    factory = jinja2.Environment
+    if templates is not None:
+        from jinja2.sandbox import SandboxedEnvironment
+
+        factory = SandboxedEnvironment
+    env = factory(
         loader=loader,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "htm.j2"), default_for_string=False),
         undefined=jinja2.StrictUndefined,
@@ -182,7 +226,7 @@ def environment(templates: Path | None = None, *, color: bool = False) -> jinja2
     def lookup(key: Any, table: dict[str, Any]) -> Any:
         return table.get(key, key)
 
-    env.filters.update(wrap=_wrap, bar=_bar, md=_md, style=style, lookup=lookup)
+    env.filters.update(wrap=_wrap, bar=_bar, md=_md, style=style, lookup=lookup, money=_money, pct=_pct)
     return env
 
 
@@ -195,6 +239,7 @@ def context(advice: Advice) -> dict[str, Any]:
     ]
     return {
         "doc": data,
+        "currency": (data["business_case"] or {}).get("currency") or "",
         "phases": [p for p in phases if p["items"]],
         "factor_names": {f.id: f.name for f in kb.factors.values()},
         "remedy_titles": {r.id: r.title for r in kb.remedies.values()},
@@ -207,5 +252,45 @@ def render(advice: Advice, fmt: str, *, color: bool = False, templates: Path | N
     if fmt == "json":
         return to_json(advice_dict(advice) if view == "advice" else causes_dict(advice))
     env = environment(templates, color=color)
-    template = env.get_template(f"{view}.{_TEMPLATE_SUFFIX[fmt]}.j2")
-    return template.render(**context(advice))
+    name = f"{view}.{_TEMPLATE_SUFFIX[fmt]}.j2"
+    values = context(advice)
+    if fmt == "html":
+        values["pictures"] = pictures(advice, values["doc"])
+    if templates is None:
+        return env.get_template(name).render(**values)
+    try:
+        return env.get_template(name).render(**values)
+    except jinja2.TemplateNotFound as exc:
+        raise UserError(f"no template {exc.name!r} in {templates} or the shipped templates") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise UserError(f"template error: {exc.message}", file=exc.filename or exc.name, line=exc.lineno) from None
+    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError) as exc:
+        file, line = _template_frame(exc, Path(templates))
+        kind = "not allowed in a template" if isinstance(exc, jinja2.exceptions.SecurityError) else "undefined"
+        raise UserError(f"template error ({kind}): {exc}", file=file, line=line) from None
+
+
+def _template_frame(exc: BaseException, templates: Path) -> tuple[str | None, int | None]:
+    """The innermost line of a consultant's template in a render error's traceback."""
+    found: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    root = str(templates.resolve())
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") and str(Path(filename).resolve()).startswith(root):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def pictures(advice: Advice, doc: dict[str, Any]) -> dict[str, Any]:
+    """The report's SVG pictures (see pictures.py), already escaped."""
+    from . import pictures as pics
+    from .graph import build_graph
+
+    sub = pics.cause_remedy_graph(build_graph(advice.knowledge), advice)
+    return {
+        "certainty": pics.certainty_bars(doc["causes"], doc["ruled_out"]),
+        "cause_remedy": pics.cause_remedy_picture(sub),
+        "timeline": pics.roadmap_timeline(doc["roadmap"]),
+    }
