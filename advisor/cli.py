@@ -48,7 +48,7 @@ class DefaultGroup(click.Group):
 def _use_color(output: str | None) -> bool:
     if output is not None or os.environ.get("NO_COLOR"):
         return False
-    return sys.stdout.isatty()
+    return sys.stdout is not None and sys.stdout.isatty()
 
 
 def emit(text: str, output: str | None) -> None:
@@ -58,7 +58,9 @@ def emit(text: str, output: str | None) -> None:
 
         write_atomic(output, text)
     else:
-        click.echo(text, nl=False)
+        from .outputs import write_stdout
+
+        write_stdout(text)
 
 
 def format_option(choices: tuple[str, ...], default: str = "text") -> Callable[[Any], Any]:
@@ -214,14 +216,22 @@ def compare_cmd(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: user errors exit 2, internal errors exit 1 in one line."""
+    """Console entry point: user errors exit 2, internal errors exit 1 in one line.
+
+    The contract is in the README ("Exit codes and limits", issue 6).
+    """
+    from .errors import EngineError
+    from .outputs import ReaderGone, discard_stdout
+    from .yamlio import forget_inputs
+
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _DEBUG_FLAG in args or bool(os.environ.get("ADVISE_DEBUG"))
+    forget_inputs()
     try:
-        cli.main(args=args, prog_name="advise", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
+        code = cli.main(args=args, prog_name="advise", standalone_mode=False)
+    except click.exceptions.Abort:  # click turns Ctrl-C into Abort
+        click.echo("advise: interrupted", err=True)
+        sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -231,10 +241,17 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("advise: interrupted", err=True)
         sys.exit(130)
-    except BrokenPipeError:
+    except (ReaderGone, BrokenPipeError):
+        discard_stdout()
         sys.exit(0)
     except Exception as exc:  # noqa: BLE001 - the one place that catches everything
         if debug:
+            if isinstance(exc, EngineError) and exc.detail:
+                click.echo(f"advise: durable-rules reported: {exc.detail}", err=True)
             raise
-        click.echo(f"advise: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", err=True)
+        what = "internal error in the rule engine" if isinstance(exc, EngineError) else "internal error"
+        first = (str(exc).strip().splitlines() or [""])[0]
+        click.echo(f"advise: {what}: {type(exc).__name__}: {first} (rerun with --debug for the traceback)", err=True)
         sys.exit(1)
+    if isinstance(code, int) and code:  # `--help`/`--version` return 0; a usage exit its code
+        sys.exit(code)

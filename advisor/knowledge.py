@@ -727,9 +727,17 @@ def rule_problems(rule: Rule, signals: dict[str, Signal]) -> list[KnowledgeError
             )
         elif atom.test is not None and not sig.is_metric:
             out.append(_origin_error(atom.origin or rule.origin, f"rule {rule.id}: {atom.signal} is a {sig.kind}; numeric tests need a metric"))
-    from .conditions import can_match_something, is_contradictory
+    from .conditions import MAX_BRANCHES, branches, can_match_something, is_contradictory
 
-    if is_contradictory(rule.when):
+    if len(branches(rule.when)) > MAX_BRANCHES:  # the engine would silently drop the rest (issue 6)
+        out.append(
+            _origin_error(
+                rule.origin,
+                f"rule {rule.id}: its conditions expand to more than {MAX_BRANCHES} alternatives",
+                "each `any` of groups inside an `all` multiplies the alternatives: split the rule into several",
+            )
+        )
+    elif is_contradictory(rule.when):
         out.append(
             _origin_error(
                 rule.origin,

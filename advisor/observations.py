@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError, did_you_mean
-from .fields import check_keys, check_number, describe, require_list, require_mapping
+from .fields import check_keys, check_number, describe, describe_key, require_list, require_mapping
 from .knowledge import Knowledge, Signal
 from .yamlio import MAX_BYTES, Mapping, Mark, Sequence, error_at, load_path, loads
 
@@ -31,6 +31,8 @@ SOURCE_CONFIDENCE = {
     "anecdote": 0.5,
 }
 TRENDS = ("up", "down", "flat")
+_MIN_YEAR, _MAX_YEAR = 1900, 2999
+"""Assessment years accepted: a typo such as 0204 or 9999 is caught, and review dates exist."""
 PROGRESS = ("done", "in_progress", "not_started", "dropped")
 TOP_KEYS = (
     "centre",
@@ -151,6 +153,11 @@ def parse(doc: Any, knowledge: Knowledge, name: str) -> Assessment:
     check_keys(doc, "observations file", required=("centre", "assessed", "observations"), optional=TOP_KEYS)
     centre = _text(doc, "centre")
     assessed = _date(doc["assessed"], doc.value_mark("assessed"), "assessed")
+    if not _MIN_YEAR <= assessed.year <= _MAX_YEAR:
+        raise error_at(
+            doc.value_mark("assessed"),
+            f"assessed: {assessed.isoformat()} is not a plausible assessment date (expected a year from {_MIN_YEAR} to {_MAX_YEAR})",
+        )
     core_services = _core_services(doc, knowledge)
     kpis_tracked = _kpis_tracked(doc)
     context = _context(doc, knowledge)
@@ -165,7 +172,7 @@ def parse(doc: Any, knowledge: Knowledge, name: str) -> Assessment:
         if signal is None or not isinstance(key, str):
             raise error_at(
                 obs_node.key_mark(key),
-                f"unknown signal {sid!r}",
+                f"unknown signal {describe_key(key)}",
                 did_you_mean(sid, [s.id for s in knowledge.signals.values() if s.kind != "derived"])
                 or "run `advise init` for the catalogue of signals",
             )
@@ -401,6 +408,21 @@ def _metric(signal: Signal, raw: Any, mark: Mark) -> Observation:
     )
 
 
+_TREND_WORDS = {
+    "up": ("rising", "increasing", "increase", "increased", "higher", "growing"),
+    "down": ("falling", "decreasing", "decrease", "decreased", "lower", "dropping", "declining"),
+    "flat": ("stable", "steady", "same", "unchanged", "level", "constant"),
+}
+
+
+def _trend_hint(raw: str) -> str | None:
+    word = raw.strip().lower()
+    for trend, words in _TREND_WORDS.items():
+        if word in words:
+            return f"for a trend write {trend!r}"
+    return did_you_mean(word, TRENDS)
+
+
 def _unit_scale(signal: Signal, node: Mapping) -> float:
     if node.get("unit") is None:
         return 1.0
@@ -419,6 +441,12 @@ def _metric_number(signal: Signal, raw: Any, mark: Mark, what: str, scale: float
     if isinstance(raw, str):
         m = _PERCENT.match(raw)
         if not m:
+            if what == signal.id:  # the bare form, where a trend is also allowed
+                raise error_at(
+                    mark,
+                    f"{what}: expected up, down, flat, a number or a percentage such as \"42%\"; got {describe(raw)}",
+                    _trend_hint(raw),
+                )
             raise error_at(mark, f"{what}: expected a number or a percentage such as \"42%\", got {describe(raw)}")
         if signal.unit != "fraction":
             raise error_at(mark, f"{what}: a percentage only fits a fraction metric; {signal.id} is in {signal.unit}")
@@ -456,7 +484,7 @@ def _presence(signal: Signal, raw: Any, mark: Mark) -> Observation:
         date = _date(raw["date"], raw.value_mark("date"), f"{what}: date") if raw.get("date") is not None else None
         source, confidence = _source(raw, what, default_source)
         return _finish_presence(signal, present, date, source, confidence, _note(raw, what))
-    raise error_at(mark, f"{what}: a {signal.kind} takes yes, no or a mapping (present, date, source, confidence, note); got {describe(raw)}")
+    raise error_at(mark, f"{what}: {'an' if signal.kind[0] in 'aeiou' else 'a'} {signal.kind} takes yes, no or a mapping (present, date, source, confidence, note); got {describe(raw)}")
 
 
 def _finish_presence(signal: Signal, present: bool, date: dt.date | None, source: str, confidence: float, note: str | None) -> Observation:

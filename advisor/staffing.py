@@ -100,8 +100,9 @@ def _agents(name: str, value: Any) -> int:
 def _traffic(value: Any) -> float:
     result = _non_negative("traffic", value)
     if result > MAX_TRAFFIC_ERLANGS:
+        shown = f"{result:,.0f}" if result < 1e15 else f"{result:.3g}"  # never a 300-digit number
         raise StaffingError(
-            f"cannot staff: traffic of {result:,.0f} Erlangs is above the {MAX_TRAFFIC_ERLANGS:,.0f} "
+            f"cannot staff: traffic of {shown} Erlangs is above the {MAX_TRAFFIC_ERLANGS:,.0f} "
             "Erlang limit, so check the contacts, interval_minutes and aht_s units."
         )
     return result

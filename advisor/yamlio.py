@@ -151,6 +151,8 @@ def forget_inputs() -> None:
 
 
 def decode(data: bytes, name: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UserError("the file is UTF-16 text: expected UTF-8", file=name, line=1, column=1, hint="save the file as UTF-8")
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise UserError("binary data (a NUL byte): expected a YAML text file", file=name, line=line)
