@@ -178,6 +178,193 @@ def causes_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[s
 # --- queries: why, remedies, kb, init, schema (issue 3) -------------------------------
 
 
+def _query_template(name: str, color: bool, **data: Any) -> str:
+    from .render import environment
+
+    return environment(color=color).get_template(name).render(**data)
+
+
+def _to_json(data: Any) -> str:
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+@cli.command("why")
+@click.argument("factor")
+@click.argument("observations", type=click.Path())
+@format_option(("text", "md", "json"))
+@output_option
+@kb_option
+@max_bytes_option
+def why_cmd(factor: str, observations: str, fmt: str, output: str | None, kb_dirs: tuple[str, ...], max_bytes: int) -> None:
+    """How a factor's certainty was reached: the rules that fired and what they matched,
+    the combination step by step, evidence against, rules that nearly fired and the
+    observations that would most change it.
+
+    \b
+    Example:
+      advise why staffing_gaps examples/harbour_bank.yaml
+      advise why "Misaligned KPIs" examples/harbour_bank.yaml --format json
+    """
+    from .explain import MIN_CHANGE, explain
+
+    advisor = _advisor(kb_dirs)
+    factor_id = advisor.knowledge.factor_id(factor)  # a typo stops here, before reading the file
+    assessment = advisor.load(observations, max_bytes=max_bytes)
+    advice = advisor.advise(assessment)
+    exp = explain(factor_id, advice.findings, advice.firings, assessment, advisor.knowledge)
+    doc = {"centre": assessment.centre, "assessed": assessment.assessed.isoformat(), **exp.to_json()}
+    if fmt == "json":
+        emit(_to_json(doc), output)
+        return
+    names = {f.id: f.name for f in advisor.knowledge.factors.values()}
+    doc["feeds"] = [{**x, "label": f"{names[x['factor']]} ({x['weight']:g})"} for x in doc["feeds"]]
+    doc["fed_by"] = [{**x, "label": f"{names[x['factor']]} ({x['weight']:g})"} for x in doc["fed_by"]]
+    text = _query_template(f"why.{'md' if fmt == 'md' else 'txt'}.j2", _use_color(output), doc=doc, causes_count=len(advice.causes), min_change=MIN_CHANGE)
+    emit(text, output)
+
+
+@cli.command("remedies")
+@click.argument("factor")
+@format_option(("text", "json"))
+@output_option
+@kb_option
+def remedies_cmd(factor: str, fmt: str, output: str | None, kb_dirs: tuple[str, ...]) -> None:
+    """What the knowledge base offers against a factor: effectiveness, effort, time to
+    impact, owner, prerequisites and the KPIs to track.
+
+    \b
+    Example:
+      advise remedies staffing_gaps
+      advise remedies misaligned_kpis --format json
+    """
+    from .catalogue import remedies_dict
+    from .knowledge import load_knowledge
+
+    knowledge = load_knowledge(kb_dirs)
+    doc = remedies_dict(knowledge, knowledge.factor_id(factor))
+    emit(_to_json(doc) if fmt == "json" else _query_template("remedies.txt.j2", _use_color(output), doc=doc), output)
+
+
+@cli.group("kb")
+def kb_group() -> None:
+    """Check, list and export the knowledge base (with your --kb overlays).
+
+    \b
+    Examples:
+      advise kb check --kb my-knowledge/
+      advise kb show --section rules
+      advise kb graph --format dot -o advisor.dot
+    """
+
+
+@kb_group.command("check")
+@format_option(("text", "json"))
+@output_option
+@kb_option
+@click.option("--standalone", is_flag=True, help="Check the --kb directories as a complete knowledge base, without the shipped one.")
+def kb_check_cmd(fmt: str, output: str | None, kb_dirs: tuple[str, ...], standalone: bool) -> None:
+    """Lint the knowledge base: every defect with its file and line. Errors exit 2;
+    warnings alone exit 0.
+
+    \b
+    Example:
+      advise kb check --kb examples/overlay
+    """
+    from .lint import check
+
+    if standalone and not kb_dirs:
+        raise click.UsageError("--standalone needs at least one --kb directory")
+    report = check(kb_dirs, standalone=standalone)
+    text = _to_json(report.to_json()) if fmt == "json" else _query_template("kb_check.txt.j2", _use_color(output), report=report)
+    emit(text, output)
+    if report.errors:
+        sys.exit(2)
+
+
+@kb_group.command("show")
+@format_option(("text", "json"))
+@output_option
+@kb_option
+@click.option(
+    "--section",
+    "sections",
+    type=click.Choice(("factors", "rules", "remedies", "signals")),
+    multiple=True,
+    help="Only these parts (repeatable); all by default.",
+)
+def kb_show_cmd(fmt: str, output: str | None, kb_dirs: tuple[str, ...], sections: tuple[str, ...]) -> None:
+    """List the factors, rules, remedies and signals.
+
+    \b
+    Example:
+      advise kb show --section signals
+      advise kb show --format json --kb examples/overlay
+    """
+    from .catalogue import kb_dict
+    from .knowledge import load_knowledge
+
+    doc = kb_dict(load_knowledge(kb_dirs))
+    chosen = sections or ("factors", "rules", "remedies", "signals")
+    if fmt == "json":
+        emit(_to_json({k: v for k, v in doc.items() if k not in ("factors", "rules", "remedies", "signals") or k in chosen}), output)
+        return
+    emit(_query_template("kb_show.txt.j2", _use_color(output), doc=doc, sections=chosen), output)
+
+
+@kb_group.command("graph")
+@format_option(("dot", "graphml", "json"), default="dot")
+@output_option
+@kb_option
+def kb_graph_cmd(fmt: str, output: str | None, kb_dirs: tuple[str, ...]) -> None:
+    """Export the whole graph: signals → factors (evidence), factor → factor (influences),
+    factor → remedy (remedied by), remedy → remedy (requires).
+
+    \b
+    Example:
+      advise kb graph --format dot -o advisor.dot && dot -Tsvg advisor.dot -o advisor.svg
+    """
+    from .catalogue import to_dot, to_graphml, to_node_link
+
+    graph = _advisor(kb_dirs).graph
+    text = to_dot(graph) if fmt == "dot" else to_graphml(graph) if fmt == "graphml" else _to_json(to_node_link(graph))
+    emit(text, output)
+
+
+@cli.command("init")
+@output_option
+@kb_option
+def init_cmd(output: str | None, kb_dirs: tuple[str, ...]) -> None:
+    """An annotated observations template: every signal with its meaning, unit, good
+    direction and benchmark, grouped as you walk a centre. Uncomment and fill in.
+
+    \b
+    Example:
+      advise init -o northside.yaml
+    """
+    from .knowledge import load_knowledge
+    from .questionnaire import questionnaire
+
+    emit(_query_template("init.yaml.j2", False, **questionnaire(load_knowledge(kb_dirs))), output)
+
+
+@cli.command("schema")
+@output_option
+@kb_option
+def schema_cmd(output: str | None, kb_dirs: tuple[str, ...]) -> None:
+    """The JSON Schema (draft 2020-12) of the observations file, for editors.
+
+    \b
+    Example:
+      advise schema -o observations.schema.json
+    """
+    from .knowledge import load_knowledge
+    from .schema import observations_schema
+
+    emit(_to_json(observations_schema(load_knowledge(kb_dirs))), output)
+
+
 # --- reports: html, staffing, business case, templates (issue 4) -----------------------
 
 

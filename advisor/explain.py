@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .certainty import combine_all, steps
+from .certainty import combine, combine_all, steps
 from .conditions import Branch, Literal, branches, holds
 from .engine import Firing, Match
 from .errors import UserError
@@ -245,12 +245,27 @@ class Fired:
 
 @dataclass(frozen=True)
 class Step:
+    """One step of the combination: the running certainty, a rule's contribution, the result."""
+
     rule: str
+    before: float
     contribution: float
     total: float
 
+    @property
+    def formula(self) -> str:
+        """MYCIN's combination for this step, with the numbers in."""
+        a, b = self.before, self.contribution
+        if a == 0:
+            return f"{b:+.2f}"
+        if a >= 0 and b >= 0:
+            return f"{a:.2f} + {b:.2f} × (1 − {a:.2f})"
+        if a <= 0 and b <= 0:
+            return f"{a:.2f} + {b:.2f} × (1 + {a:.2f})"
+        return f"({a:.2f} + {b:.2f}) / (1 − {min(abs(a), abs(b)):.2f})"
+
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "contribution": _r(self.contribution), "total": _r(self.total)}
+        return {"rule": self.rule, "before": _r(self.before), "contribution": _r(self.contribution), "total": _r(self.total), "formula": self.formula}
 
 
 @dataclass(frozen=True)
@@ -324,6 +339,8 @@ class Explanation:
     fired: tuple[Fired, ...]
     against: tuple[Fired, ...]
     steps: tuple[Step, ...]
+    steps_against: tuple[Step, ...]
+    weighed: Step | None
     near_misses: tuple[NearMiss, ...]
     what_if: tuple[WhatIf, ...]
     rules_total: int
@@ -342,6 +359,8 @@ class Explanation:
             "fired": [f.to_json() for f in self.fired],
             "against": [f.to_json() for f in self.against],
             "steps": [s.to_json() for s in self.steps],
+            "steps_against": [s.to_json() for s in self.steps_against],
+            "weighed": self.weighed.to_json() if self.weighed else None,
             "near_misses": [n.to_json() for n in self.near_misses],
             "what_if": [w.to_json() for w in self.what_if],
             "feeds": [{"factor": f, "weight": w} for f, w in self.feeds],
@@ -414,7 +433,8 @@ def near_miss(rule: Rule, assessment: Assessment, knowledge: Knowledge) -> NearM
     for index, branch in enumerate(branches(rule.when)):
         tests = [_test(lit, assessment, knowledge) for lit in branch]
         held = tuple(t for t, lit in zip(tests, branch) if t.status == "held" and not lit.negated)
-        held_neg = tuple(t for t, lit in zip(tests, branch) if t.status == "held" and lit.negated)
+        # an exclusion that holds only because nobody looked says nothing: leave it out
+        held_neg = tuple(t for t, lit in zip(tests, branch) if t.status == "held" and lit.negated and t.observed)
         failed = tuple(t for t in tests if t.status == "failed")
         unobserved = tuple(t for t in tests if t.status == "not_observed")
         if not held:
@@ -442,6 +462,16 @@ def _fired(firing: Firing, assessment: Assessment, knowledge: Knowledge, because
     )
 
 
+def _chain(fired: tuple[Fired, ...]) -> tuple[tuple[Step, ...], float]:
+    """The pool of one side's evidence, step by step (MYCIN pools for and against apart)."""
+    out: list[Step] = []
+    before = 0.0
+    for f, (c, t) in zip(fired, steps(f.contribution for f in fired)):
+        out.append(Step(f.rule, round(before, 4), c, round(t, 4)))
+        before = t
+    return tuple(out), before
+
+
 def what_if(factor: str, assessment: Assessment, knowledge: Knowledge, evaluator: Evaluator, *, limit: int = WHAT_IF_LIMIT) -> tuple[WhatIf, ...]:
     """The single observations that would move this factor's certainty most.
 
@@ -456,8 +486,6 @@ def what_if(factor: str, assessment: Assessment, knowledge: Knowledge, evaluator
         if sig is None:
             continue
         if sid in assessment.observations:
-            if assessment.observations[sid].derived:
-                continue
             after = confidences(evaluator.run(without_observation(assessment, sid)), knowledge)[factor]
             if abs(after - base) >= MIN_CHANGE:
                 out.append(WhatIf(sid, sig.name, "without", "it had not been observed", after, round(after - base, 4)))
@@ -485,8 +513,9 @@ def explain(factor: str, findings: dict[str, Finding], firings: tuple[Firing, ..
     fired_all = [_fired(by_rule[e.rule], assessment, knowledge, because[e.rule]) for e in finding.evidence if e.rule in by_rule]
     support = tuple(f for f in fired_all if f.contribution > 0)
     against = tuple(f for f in fired_all if f.contribution < 0)
-    ordered = list(support) + list(against)
-    step_list = tuple(Step(f.rule, c, round(t, 4)) for f, (c, t) in zip(ordered, steps(f.contribution for f in ordered)))
+    steps_for, pro = _chain(support)
+    steps_against, con = _chain(against)
+    weighed = Step("for against", round(pro, 4), round(con, 4), round(combine(pro, con), 4)) if support and against else None
     misses: list[NearMiss] = []
     for rule in knowledge.rules_for(factor):
         if rule.id in by_rule:
@@ -514,7 +543,9 @@ def explain(factor: str, findings: dict[str, Finding], firings: tuple[Firing, ..
         rank=rank,
         fired=support,
         against=against,
-        steps=step_list,
+        steps=steps_for,
+        steps_against=steps_against,
+        weighed=weighed,
         near_misses=tuple(misses[:NEAR_MISS_LIMIT]),
         what_if=what_if(factor, assessment, knowledge, evaluator),
         rules_total=len(knowledge.rules_for(factor)),
