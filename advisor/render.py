@@ -188,9 +188,9 @@ def _pct(value: Any, places: int = 0) -> str:
 
 
 def _md(text: Any) -> str:
-    """Escape what Markdown would read as structure inside a table cell or line."""
+    """Escape what Markdown would read as structure inside a table cell or line (markup too)."""
     s = str(text)
-    for ch in ("\\", "|", "*", "_", "`", "[", "]"):
+    for ch in ("\\", "|", "*", "_", "`", "[", "]", "<", ">"):
         s = s.replace(ch, "\\" + ch)
     return s.replace("\n", " ")
 
