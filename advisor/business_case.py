@@ -10,8 +10,9 @@ guessed. The model is deliberately conservative:
   overtime at its premium, replacing leavers, repeat or failure-demand contacts and
   abandoned contacts.
 * **The avoidable part** of a line is only what lies beyond a reference level: the
-  observation's own target, else its earlier figure (baseline), else the published
-  benchmark's bad-side bound. With no reference, nothing of that line counts as avoidable.
+  observation's own target, else its earlier figure (baseline) when that was lower, else the
+  published benchmark's bad-side bound. With no reference, nothing of that line counts as
+  avoidable, and `missing` says so.
 * **Recoverable share** of the avoidable part: for each suspected cause whose evidence quoted
   the symptom, its confidence × the effectiveness of the strongest roadmap remedy against it;
   the best single cause–remedy pair counts. Overlapping remedies are not added up, so the
@@ -191,8 +192,9 @@ def _reference(obs: Observation, knowledge: Knowledge) -> tuple[float | None, st
     assert value is not None
     if obs.target is not None:
         return min(obs.target, value), f"its target of {_num(obs.target)}"
-    if obs.baseline is not None:
-        return min(obs.baseline, value), f"its earlier figure of {_num(obs.baseline)}"
+    if obs.baseline is not None and obs.baseline < value:
+        # an earlier, lower figure shows what the centre can run at; a higher one shows nothing
+        return obs.baseline, f"its earlier figure of {_num(obs.baseline)}"
     sig = knowledge.signals.get(obs.signal)
     bm = sig.benchmark if sig else None
     if bm is not None and bm.high is not None:
@@ -243,7 +245,7 @@ def _overtime(a: Assessment, kb: Knowledge, findings: dict[str, Finding], roadma
         )
     assumptions.append(_share_words(drivers, kb))
     if ref is None:
-        missing.append("overtime: no baseline or target for overtime_hours, so its avoidable part is not counted")
+        missing.append("overtime: no target and no lower earlier figure for overtime_hours, so its avoidable part is not counted")
     return CostLine(
         id="overtime",
         label="Overtime at its premium",
@@ -343,7 +345,7 @@ def _contact_line(
     assumptions.append(f"avoidable: the share above {ref_words}")
     assumptions.append(_share_words(drivers, kb))
     if ref is None:
-        missing.append(f"{label.lower()}: no target, baseline or benchmark for {obs.signal}, so its avoidable part is not counted")
+        missing.append(f"{label.lower()}: no target, lower earlier figure or benchmark for {obs.signal}, so its avoidable part is not counted")
     return CostLine(
         id=line_id,
         label=label,

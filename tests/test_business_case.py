@@ -46,6 +46,14 @@ def test_overtime_is_costed_at_its_premium_per_month(advisor: Advisor) -> None:
     assert 0 < ot["annual_benefit"] <= ot["avoidable"] / 2
 
 
+def test_a_higher_earlier_figure_is_no_reference(advisor: Advisor) -> None:
+    """Overtime falling from 300 to 200 hours says nothing about what is normal."""
+    bc = case(advisor, "overtime_hours: {value: 200, baseline: 300}\n")
+    ot = line(bc, "overtime")
+    assert ot["avoidable"] is None and ot["annual_benefit"] == 0
+    assert any("overtime" in m and "avoidable part is not counted" in m for m in bc["missing"])
+
+
 def test_overtime_note_sets_the_period(advisor: Advisor) -> None:
     bc = case(advisor, "overtime_hours: {value: 10, baseline: 5, note: hours per week}\n")
     assert line(bc, "overtime")["annual_cost"] == 10 * 52 * 20 * 2
