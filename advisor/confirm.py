@@ -104,7 +104,7 @@ def to_confirm(
         if best >= MIN_CHANGE:
             order = sorted(moves, key=lambda f: (-round(moves[f], 4), f))
             checks.append(Check(sid, sig.name, tuple(order), round(best, 4), question(sig)))
-    checks.sort(key=lambda c: (-round(c.max_change, 4), c.signal))
+    checks.sort(key=lambda c: (-round(c.max_change, 2), c.signal))  # as shown: equal figures by id
     return tuple(checks[:limit])
 
 
