@@ -74,6 +74,51 @@ def test_nested_any_all_none(knowledge: Knowledge, observations: str, expected: 
     assert fire(make_rules(knowledge, NESTED), observations) == expected
 
 
+SAME_SIGNAL = """
+- id: any-but-not
+  title: t
+  certainty: 0.5
+  because: b
+  when:
+    all:
+      - any: [{signal: tool_workarounds, state: present}, {signal: tool_complaints, state: present}]
+      - none: [{signal: tool_workarounds, state: present}]
+- id: two-tests-one-value
+  title: t
+  certainty: 0.4
+  because: b
+  when:
+    all:
+      - {signal: occupancy, above: 0.85}
+      - none: [{signal: occupancy, above: 0.95}]
+- id: repeated-signal
+  title: t
+  certainty: 0.3
+  because: b
+  when:
+    all:
+      - {signal: fcr, state: down}
+      - any: [{signal: fcr, state: down}, {signal: csat, state: down}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("observations", "expected"),
+    [
+        # durable-rules binds a fact to one pattern per rule: each test must still be judged
+        # on its own, as written, even when two tests name the same signal
+        ("  tool_workarounds: yes\n", {}),
+        ("  tool_workarounds: yes\n  tool_complaints: yes\n", {}),
+        ("  tool_complaints: yes\n", {"any-but-not": 0.35}),
+        ("  occupancy: 0.9\n", {"two-tests-one-value": 0.4}),
+        ("  occupancy: 0.97\n", {}),
+        ("  fcr: down\n", {"repeated-signal": 0.3}),
+    ],
+)
+def test_tests_on_the_same_signal_are_independent(knowledge: Knowledge, observations: str, expected: dict[str, float]) -> None:
+    assert fire(make_rules(knowledge, SAME_SIGNAL), observations) == expected
+
+
 def test_contribution_is_certainty_times_weakest_confidence(knowledge: Knowledge) -> None:
     kb = make_rules(
         knowledge,
