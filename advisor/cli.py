@@ -198,9 +198,10 @@ def _to_json(data: Any) -> str:
 @kb_option
 @max_bytes_option
 def why_cmd(factor: str, observations: str, fmt: str, output: str | None, kb_dirs: tuple[str, ...], max_bytes: int) -> None:
-    """How a factor's certainty was reached: the rules that fired and what they matched,
-    the combination step by step, evidence against, rules that nearly fired and the
-    observations that would most change it.
+    """How a factor's certainty was reached, and what would change it.
+
+    The rules that fired and what they matched, the combination step by step, evidence
+    against, rules that nearly fired and the observations that would most change it.
 
     \b
     Example:
@@ -231,8 +232,9 @@ def why_cmd(factor: str, observations: str, fmt: str, output: str | None, kb_dir
 @output_option
 @kb_option
 def remedies_cmd(factor: str, fmt: str, output: str | None, kb_dirs: tuple[str, ...]) -> None:
-    """What the knowledge base offers against a factor: effectiveness, effort, time to
-    impact, owner, prerequisites and the KPIs to track.
+    """What the knowledge base offers against a factor.
+
+    Effectiveness, effort, time to impact, owner, prerequisites and the KPIs to track.
 
     \b
     Example:
@@ -249,7 +251,7 @@ def remedies_cmd(factor: str, fmt: str, output: str | None, kb_dirs: tuple[str, 
 
 @cli.group("kb")
 def kb_group() -> None:
-    """Check, list and export the knowledge base (with your --kb overlays).
+    """Check, list and export the knowledge base.
 
     \b
     Examples:
@@ -265,8 +267,9 @@ def kb_group() -> None:
 @kb_option
 @click.option("--standalone", is_flag=True, help="Check the --kb directories as a complete knowledge base, without the shipped one.")
 def kb_check_cmd(fmt: str, output: str | None, kb_dirs: tuple[str, ...], standalone: bool) -> None:
-    """Lint the knowledge base: every defect with its file and line. Errors exit 2;
-    warnings alone exit 0.
+    """Lint the knowledge base: every defect with its file and line.
+
+    Errors exit 2; warnings alone exit 0.
 
     \b
     Example:
@@ -318,8 +321,10 @@ def kb_show_cmd(fmt: str, output: str | None, kb_dirs: tuple[str, ...], sections
 @output_option
 @kb_option
 def kb_graph_cmd(fmt: str, output: str | None, kb_dirs: tuple[str, ...]) -> None:
-    """Export the whole graph: signals → factors (evidence), factor → factor (influences),
-    factor → remedy (remedied by), remedy → remedy (requires).
+    """Export the whole cause–remedy graph (dot, graphml, json).
+
+    Edges: signal → factor (evidence), factor → factor (influences), factor → remedy
+    (remedied by), remedy → remedy (requires).
 
     \b
     Example:
@@ -336,8 +341,10 @@ def kb_graph_cmd(fmt: str, output: str | None, kb_dirs: tuple[str, ...]) -> None
 @output_option
 @kb_option
 def init_cmd(output: str | None, kb_dirs: tuple[str, ...]) -> None:
-    """An annotated observations template: every signal with its meaning, unit, good
-    direction and benchmark, grouped as you walk a centre. Uncomment and fill in.
+    """An annotated observations template (the assessment questionnaire).
+
+    Every signal with its meaning, unit, good direction and benchmark, grouped as you walk
+    a centre. Uncomment the lines you observed and fill them in.
 
     \b
     Example:
@@ -353,7 +360,9 @@ def init_cmd(output: str | None, kb_dirs: tuple[str, ...]) -> None:
 @output_option
 @kb_option
 def schema_cmd(output: str | None, kb_dirs: tuple[str, ...]) -> None:
-    """The JSON Schema (draft 2020-12) of the observations file, for editors.
+    """The JSON Schema of the observations file, for editors.
+
+    Draft 2020-12, generated from the knowledge base (with your --kb overlays).
 
     \b
     Example:
