@@ -24,15 +24,25 @@ from .observations import Assessment, labelled, problems
 PHASES = ("now", "next", "later")
 PHASE_WINDOWS = {"now": "0–3 months", "next": "3–6 months", "later": "6–12 months"}
 EFFORT_DISCOUNT = {"low": 1.0, "medium": 0.85, "high": 0.7}
-MIN_CONFIDENCE = 0.15
-"""Factors below this confidence are too weakly suspected to spend money on."""
+MIN_CONFIDENCE = 0.35
+"""Factors below this confidence are too weakly suspected to spend money on: they go to
+what to check next instead."""
+WEAK = 0.5
+"""Below this confidence a cause earns only one low-effort, low-regret move."""
+COVERED = 0.5
+"""A cause counts as covered by a remedy at least this effective against it."""
 MIN_PRIORITY = 0.08
 MAX_ITEMS = 10
 
 
 def per_factor_cap(confidence: float) -> int:
     """How many remedies one cause earns: a weak suspicion gets one low-regret move."""
-    return 3 if confidence >= 0.7 else 2 if confidence >= 0.4 else 1
+    return 3 if confidence >= 0.7 else 2 if confidence >= WEAK else 1
+
+
+def fits(s: "Scored", factor: str, confidence: float) -> bool:
+    """A weakly suspected cause only justifies a low-effort remedy."""
+    return confidence >= WEAK or s.remedy.effort == "low"
 PHASE_CAPACITY = {"now": 5, "next": 5}
 """How many initiatives a centre can realistically start in one phase."""
 
@@ -118,13 +128,15 @@ def build_roadmap(
         lead = s.addresses[0]
         if len(chosen) >= MAX_ITEMS or per_factor.get(lead, 0) >= per_factor_cap(confidences[lead]):
             continue
+        if not fits(s, lead, confidences[lead]):
+            continue
         chosen[s.remedy.id] = s
         per_factor[lead] = per_factor.get(lead, 0) + 1
     # every suspected cause gets at least its best remedy
     for factor in sorted(confidences, key=lambda f: (-confidences[f], f)):
-        if confidences[factor] < MIN_CONFIDENCE or any(factor in s.addresses for s in chosen.values()):
+        if confidences[factor] < MIN_CONFIDENCE or any(s.remedy.effectiveness(factor) >= COVERED for s in chosen.values()):
             continue
-        best = [s for s in candidates if factor in s.addresses]
+        best = [s for s in candidates if factor in s.addresses and fits(s, factor, confidences[factor])]
         if best:
             best.sort(key=lambda s: (-s.remedy.effectiveness(factor), -s.priority, s.remedy.id))
             chosen[best[0].remedy.id] = best[0]
@@ -139,7 +151,8 @@ def build_roadmap(
         return ()
 
     phase = _phases(g, chosen, pulled_by)
-    key = {rid: (PHASES.index(phase[rid]), -chosen[rid].priority, rid) for rid in chosen}
+    urgency = _urgency(chosen)
+    key = {rid: (PHASES.index(phase[rid]), -urgency[rid], -chosen[rid].priority, rid) for rid in chosen}
     order = g.ordered(chosen, key)
     reach = g.explains(confidences)
     items: list[RoadmapItem] = []
@@ -170,6 +183,21 @@ def build_roadmap(
             )
         )
     return tuple(items)
+
+
+def _urgency(chosen: dict[str, Scored]) -> dict[str, float]:
+    """A remedy is as urgent as the most urgent remedy waiting for it (so a prerequisite of
+    the top item is done first, not after every unrelated item of middling priority)."""
+    urgency = {rid: s.priority for rid, s in chosen.items()}
+    changed = True
+    while changed:
+        changed = False
+        for rid, s in chosen.items():
+            for pre in s.remedy.prerequisites:
+                if pre in urgency and urgency[pre] < urgency[rid]:
+                    urgency[pre] = urgency[rid]
+                    changed = True
+    return urgency
 
 
 def _phases(g: GraphIndex, chosen: dict[str, Scored], pulled_by: dict[str, set[str]]) -> dict[str, str]:

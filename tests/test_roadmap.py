@@ -12,7 +12,7 @@ from advisor.errors import KnowledgeError
 from advisor.graph import build_graph, fundamentality
 from advisor.knowledge import Knowledge
 from advisor.observations import parse_text
-from advisor.roadmap import PHASES
+from advisor.roadmap import MIN_CONFIDENCE, PHASES
 
 RICH = """centre: Rich centre
 assessed: 2024-06-14
@@ -75,7 +75,7 @@ def test_rationale_cites_factor_confidence_rule_and_value(rich) -> None:  # type
 def test_strong_causes_get_remedies_and_weak_ones_few(rich) -> None:  # type: ignore[no-untyped-def]
     addressed = {f for item in rich.roadmap for f in item.addresses}
     for cause in rich.causes:
-        if cause.confidence >= 0.15:
+        if cause.confidence >= MIN_CONFIDENCE:
             assert cause.factor in addressed, cause.factor
     assert len(rich.roadmap) <= 14
 
@@ -119,5 +119,5 @@ observations:
   conflicting_directives: no
 """
     advice = advisor.advise(parse_text(healthy, advisor.knowledge))
-    assert all(c.confidence < 0.15 for c in advice.causes)
+    assert all(c.confidence < MIN_CONFIDENCE for c in advice.causes)
     assert advice.roadmap == ()
