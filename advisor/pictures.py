@@ -147,10 +147,10 @@ def cause_remedy_picture(sub: nx.DiGraph) -> Markup:
     remedies = _order_by_neighbours(remedies, fpos, {n: list(sub.predecessors(n)) for n in sub})
     columns = [
         ("signal", "Observations", signals, 200.0),
-        ("factor", "Root causes", factors, 280.0),
+        ("factor", "Root causes", factors, 300.0),
         ("remedy", "Remedies on the roadmap", remedies, 330.0),
     ]
-    gap, port, space, top = 110.0, 13.0, 8.0, 40.0
+    gap, port, space, top = 100.0, 13.0, 8.0, 40.0
 
     def box_height(n: str) -> float:
         return max(24.0, port * (max(sub.in_degree(n), sub.out_degree(n)) + 1))
