@@ -67,6 +67,8 @@ UNIT_ALIASES = {
     "hours": {"hours": 1.0, "h": 1.0, "hrs": 1.0},
     "weeks": {"weeks": 1.0, "days": 1 / 7, "months": 52 / 12},
 }
+_SERVICE_ID = re.compile(r"^\w[\w.-]*$")
+"""A core-service id is a word (any script): reports quote it as code, so no spaces or markup."""
 _PERCENT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*%\s*$")
 
 
@@ -233,6 +235,12 @@ def _core_services(doc: Mapping, knowledge: Knowledge) -> tuple[CoreService, ...
         node = require_mapping(item, seq, i, f"core_services entry {i + 1}")
         check_keys(node, f"core service {node.get('id', i + 1)}", required=("id", "kpis"), optional=("name",))
         sid = _text(node, "id")
+        if not _SERVICE_ID.match(sid):
+            raise error_at(
+                node.value_mark("id"),
+                f"core service id {sid!r} must be one word: letters, digits, '_', '-' or '.'",
+                "put the service's full name under name:",
+            )
         if sid in seen:
             raise error_at(node.value_mark("id"), f"duplicate core service id {sid!r} (first at line {seen[sid]})")
         seen[sid] = node.value_mark("id").line

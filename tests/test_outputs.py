@@ -6,8 +6,10 @@ check what only a real process shows: hash seeds, a reader that goes away, a clo
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -283,3 +285,92 @@ def test_full_stdout_is_a_clear_error() -> None:
     assert result.returncode == 2
     assert "cannot write to standard output: No space left on device" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ markup in free text
+
+_MARKED = """\
+centre: "<x-centre>Harbour</x-centre> & co"
+assessed: 2024-06-14
+period: "<x-period>H1</x-period>"
+assessor: "<script>assessor()</script>"
+core_services:
+  - {id: cards, name: "<x-service>Cards</x-service>", kpis: [fcr, csat]}
+kpis_tracked: ["<x-kpi>calls</x-kpi>", fcr]
+context: {currency: "<x-cur>", hourly_cost: 30, agents: 100, replacement_cost: 14000, contacts_per_month: 50000, cost_per_contact: 6}
+observations:
+  fcr: {value: 0.6, baseline: 0.75, target: 0.8}
+  csat: {value: 0.6, baseline: 0.8}
+  overtime_hours: up
+  attrition_rate: 50%
+  new_tool_rolled_out: {date: 2024-03-01, note: "<img src=x onerror=alert(1)>"}
+  conflicting_directives: {source: interview, confidence: 0.8, note: "<x-finding href='x'>two bosses</x-finding>"}
+  tool_workarounds: {note: "</td></tr></table><h1>break</h1>"}
+"""
+_OVERLAY_RULE = """\
+factor: staffing_gaps
+rules:
+  - id: marked-overtime
+    title: "<x-title>rule</x-title>"
+    certainty: 0.4
+    when: {signal: overtime_hours, state: up}
+    because: "<x-because>overtime</x-because> is {overtime_hours}"
+"""
+_OVERLAY_REMEDY = """\
+remedies:
+  - id: marked-remedy
+    title: "<x-remedy>title</x-remedy>"
+    description: "<x-desc>description</x-desc>"
+    addresses: {staffing_gaps: 0.9}
+    effort: low
+    time_to_impact_weeks: [1, 4]
+    owner: "<x-owner>ops</x-owner>"
+    kpis: [overtime_hours]
+"""
+# the markup each free-text field carries, as written (the x- tags are not in any template)
+_MARKUP = {
+    "centre": "<x-centre>",
+    "period": "<x-period>",
+    "assessor": "<script>assessor()",
+    "service name": "<x-service>",
+    "tracked KPI": "<x-kpi>",
+    "event note": "<img src=x onerror",
+    "finding note": "<x-finding href=",
+    "finding note closing a table": "</table><h1>break",
+    "rule because": "<x-because>",
+    "remedy title": "<x-remedy>",
+    "remedy owner": "<x-owner>",
+}
+_ALSO_RAW = ["<x-cur>", "<x-title>", "<x-desc>"]  # shown or not, never raw
+
+
+@pytest.fixture
+def marked(tmp_path: Path) -> Path:
+    (tmp_path / "kb" / "rules").mkdir(parents=True)
+    (tmp_path / "kb" / "knowledge_base").mkdir()
+    (tmp_path / "kb" / "rules" / "marked.yaml").write_text(_OVERLAY_RULE)
+    (tmp_path / "kb" / "knowledge_base" / "remedies.yaml").write_text(_OVERLAY_REMEDY)
+    (tmp_path / "marked.yaml").write_text(_MARKED)
+    return tmp_path
+
+
+def _render_marked(marked: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> str:
+    assert advise(str(marked / "marked.yaml"), "--kb", str(marked / "kb"), "--format", fmt) == 0
+    return capsys.readouterr().out
+
+
+def test_markup_in_every_free_text_field_is_escaped_in_markdown(marked: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _render_marked(marked, "md", capsys)
+    assert not re.search(r"(?<!\\)<", out), "every < is escaped, so no markup reaches a Markdown renderer"
+    for field, markup in _MARKUP.items():
+        escaped = markup.replace("<", "\\<").replace(">", "\\>")
+        assert escaped in out, f"the {field} is not shown (escaped)"
+
+
+@pytest.mark.skipif("html" not in formats(), reason="--format html has not landed")
+def test_markup_in_every_free_text_field_is_escaped_in_html(marked: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _render_marked(marked, "html", capsys)
+    for markup in [*_MARKUP.values(), *_ALSO_RAW]:
+        assert markup not in out, f"raw {markup!r} in the page"
+    for field, markup in _MARKUP.items():
+        assert html.escape(markup, quote=False) in out, f"the {field} is not shown (escaped)"
