@@ -37,6 +37,7 @@ class Check:
     would_change: tuple[str, ...]
     max_change: float
     question: str
+    worth: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +46,7 @@ class Check:
             "would_change": list(self.would_change),
             "max_change": round(self.max_change, 2),
             "question": self.question,
+            "worth": round(self.worth, 2),
         }
 
 
@@ -79,7 +81,9 @@ def to_confirm(
     """The unobserved signals ranked by how much observing them could change the leading causes.
 
     `runner` evaluates the rules (the Python `Evaluator` by default; the durable-rules
-    `RuleEngine` gives the same answer, only slower). Ties are broken by signal id.
+    `RuleEngine` gives the same answer, only slower). A measurement is worth the moves it
+    could cause among the leading causes, each weighed by its cause's rank (1, 0.75, 0.5);
+    ties go to the larger single move, then the signal id.
     """
     runner = runner or Evaluator(knowledge)
     if findings is not None:
@@ -103,8 +107,11 @@ def to_confirm(
                     moves[fid] = max(moves.get(fid, 0.0), delta)
         if best >= MIN_CHANGE:
             order = sorted(moves, key=lambda f: (-round(moves[f], 4), f))
-            checks.append(Check(sid, sig.name, tuple(order), round(best, 4), question(sig)))
-    checks.sort(key=lambda c: (-round(c.max_change, 2), c.signal))  # as shown: equal figures by id
+            # the more of the leading causes it moves, and the higher they rank, the more
+            # a measurement is worth: weigh each move by its cause's place in the lead
+            worth = sum(moves.get(f, 0.0) * (1.0 - 0.25 * i) for i, f in enumerate(leading))
+            checks.append(Check(sid, sig.name, tuple(order), round(best, 4), question(sig), round(worth, 4)))
+    checks.sort(key=lambda c: (-round(c.worth, 2), -round(c.max_change, 2), c.signal))
     return tuple(checks[:limit])
 
 

@@ -26,7 +26,7 @@ from .certainty import combine, combine_all, steps
 from .conditions import Branch, Literal, branches, holds
 from .engine import Firing, Match
 from .errors import UserError
-from .findings import Finding, ranked
+from .findings import Finding, ranked, supersede
 from .knowledge import Atom, Knowledge, Rule, Signal
 from .observations import Assessment, Observation, format_value, parse_text, phrase
 
@@ -91,7 +91,7 @@ def _branch_matches(branch: Branch, observations: dict[str, Observation]) -> tup
 def confidences(firings: tuple[Firing, ...], knowledge: Knowledge) -> dict[str, float]:
     """Each factor's combined certainty from some firings (the findings' arithmetic)."""
     per: dict[str, list[float]] = {fid: [] for fid in knowledge.factors}
-    for f in firings:
+    for f in supersede(firings, knowledge):
         per.setdefault(f.factor, []).append(round(f.contribution, 4))
     return {fid: round(combine_all(values), 4) for fid, values in per.items()}
 

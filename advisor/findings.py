@@ -69,10 +69,22 @@ def render_because(rule: Rule, assessment: Assessment, knowledge: Knowledge, mat
     return PLACEHOLDER.sub(fill, rule.because)
 
 
+def supersede(firings: tuple[Firing, ...], knowledge: Knowledge) -> tuple[Firing, ...]:
+    """Drop firings whose rule is superseded by a rule that also fired.
+
+    A weak, general rule ("one sign of queue strain") names the stronger rules that use the
+    same evidence in `superseded_by`; when one of them fires, the weak one stands aside so
+    the same observation is not counted twice. Unlike a `none` condition, this never makes a
+    further bad observation lower a factor's confidence.
+    """
+    fired = {f.rule for f in firings}
+    return tuple(f for f in firings if not fired.intersection(knowledge.rules[f.rule].superseded_by))
+
+
 def build_findings(firings: tuple[Firing, ...], assessment: Assessment, knowledge: Knowledge) -> dict[str, Finding]:
     """Every factor's finding, in knowledge-base order (factors with no firing have 0)."""
     by_factor: dict[str, list[Evidence]] = {fid: [] for fid in knowledge.factors}
-    for firing in firings:
+    for firing in supersede(firings, knowledge):
         rule = knowledge.rules[firing.rule]
         signals = tuple(dict.fromkeys(m.signal for m in firing.matches))
         by_factor[rule.factor].append(

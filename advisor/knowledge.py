@@ -210,6 +210,7 @@ class Rule:
     when: Condition
     because: str
     source: str | None = None
+    superseded_by: tuple[str, ...] = ()
     origin: Origin | None = None
 
     @property
@@ -618,7 +619,7 @@ def _remedy(node: Mapping, mark: Mark) -> Remedy:
 
 def _rule(node: Mapping, mark: Mark, factor: str) -> Rule:
     what = f"rule {node.get('id', '?')}"
-    check_keys(node, what, required=("id", "title", "certainty", "when", "because"), optional=("source",))
+    check_keys(node, what, required=("id", "title", "certainty", "when", "because"), optional=("source", "superseded_by"))
     rid = _id(node, "rule", _KEBAB, "lower-kebab-case")
     certainty = number(node, "certainty", what, low=-1, high=1) or 0.0
     if certainty == 0:
@@ -632,6 +633,7 @@ def _rule(node: Mapping, mark: Mark, factor: str) -> Rule:
         when=when,
         because=text(node, "because", what) or "",
         source=text(node, "source", what, required=False),
+        superseded_by=id_list(node, "superseded_by", what),
         origin=Origin.of(mark),
     )
 
@@ -688,6 +690,13 @@ def _finish(raw: _Raw) -> Knowledge:
         for kpi in rem.kpis + rem.indicated_by:
             if kpi not in raw.signals:
                 _report(raw, _origin_error(rem.origin, f"remedy {rem.id}: unknown KPI signal {kpi!r}", did_you_mean(kpi, raw.signals)))
+    for rule in raw.rules.values():
+        for other in rule.superseded_by:
+            target = raw.rules.get(other)
+            if target is None:
+                _report(raw, _origin_error(rule.origin, f"rule {rule.id}: superseded_by names unknown rule {other!r}", did_you_mean(other, raw.rules)))
+            elif target.factor != rule.factor or other == rule.id:
+                _report(raw, _origin_error(rule.origin, f"rule {rule.id}: superseded_by must name other rules about {rule.factor}, not {other!r}"))
     for rule_id, rule in list(raw.rules.items()):
         problems = rule_problems(rule, raw.signals)
         for err in problems:

@@ -13,7 +13,7 @@ from advisor.confirm import LIMIT, to_confirm
 from advisor.engine import RuleEngine
 from advisor.explain import scenarios, with_observation
 
-REQUIRED = {"signal", "name", "would_change", "max_change", "question"}
+REQUIRED = {"signal", "name", "would_change", "max_change", "question", "worth"}
 
 
 @pytest.mark.parametrize("example", ["three_signals.yaml", "harbour_bank.yaml"])
@@ -31,7 +31,7 @@ def test_to_confirm_is_in_the_json_ranked_and_unobserved(run_cli, examples, know
         assert knowledge.signals[item["signal"]].kind != "derived"
         assert item["would_change"] and set(item["would_change"]) <= set(leading)
         assert item["question"].strip()
-    keys = [(-t["max_change"], t["signal"]) for t in items]
+    keys = [(-t["worth"], -t["max_change"], t["signal"]) for t in items]
     assert keys == sorted(keys)
 
 
