@@ -28,10 +28,23 @@ class DefaultGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         args = [a for a in args if a != _DEBUG_FLAG]
         if args and not any(a in ("--help", "-h", "--version") for a in args[:1]):
-            first = next((a for a in args if not a.startswith("-")), None)
-            if first is None or first not in self.commands:
+            at = self._command_at(args)
+            if at is None:
                 args = [self.default_command, *args]
+            elif at > 0:  # options before the command (`advise -o out.md causes FILE`): move it first
+                args = [args[at], *args[:at], *args[at + 1 :]]
         return super().parse_args(ctx, args)
+
+    def _command_at(self, args: list[str]) -> int | None:
+        """Where the command name is: the first argument that is neither an option nor (by its
+        place right after an option) an option's value; None when that is not a command."""
+        for i, arg in enumerate(args):
+            if arg.startswith("-"):
+                continue
+            if i > 0 and args[i - 1].startswith("-") and "=" not in args[i - 1]:
+                continue
+            return i if arg in self.commands else None
+        return None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []

@@ -143,3 +143,15 @@ def test_action_error_with_debug_shows_what_durable_rules_reported(monkeypatch: 
         main([str(THREE), "--debug"])
     err = capsys.readouterr().err
     assert "durable-rules reported" in err and "traceback" in err
+
+
+# ------------------------------------------------------------------ `advise FILE` and options
+
+
+def test_options_may_come_before_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`advise -o out.md causes FILE` is the causes command, not `run` with a stray argument."""
+    out = tmp_path / "causes.md"
+    assert advise("-o", str(out), "--format", "md", "causes", str(THREE)) == 0
+    assert out.read_text(encoding="utf-8").startswith("# Northside Utilities Service Desk: root causes")
+    assert advise("--format", "json", str(THREE)) == 0  # and a file after options is still `run`
+    assert '"roadmap"' in capsys.readouterr().out
