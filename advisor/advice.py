@@ -77,7 +77,9 @@ class Advisor:
     def load(self, path: str | Path, *, max_bytes: int = MAX_BYTES) -> Assessment:
         return load(path, self.knowledge, max_bytes=max_bytes)
 
-    def advise(self, assessment: Assessment) -> Advice:
+    def advise(self, assessment: Assessment, *, checks: bool = True) -> Advice:
+        """The whole advice; `checks=False` skips what to check next (the costly what-if
+        search), for callers that do not show it, such as a portfolio of many centres."""
         kb = self.knowledge
         firings = self.engine.run(assessment)
         findings = build_findings(firings, assessment, kb)
@@ -101,7 +103,7 @@ class Advisor:
             staffing=assessment.staffing,
             business_case=build_business_case(assessment, kb, findings, roadmap),
             non_core_work_share=assessment.observations.get("non_core_work_share"),
-            to_confirm=to_confirm(kb, assessment, findings),
+            to_confirm=to_confirm(kb, assessment, findings) if checks else (),
         )
 
 

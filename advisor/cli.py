@@ -424,6 +424,44 @@ def compare_cmd(
     emit(render_comparison(result, fmt, color=_use_color(output)), output)
 
 
+@cli.command("portfolio")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@format_option(("text", "md", "html", "json", "csv"))
+@output_option
+@kb_option
+@max_bytes_option
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for large portfolios (default: the usable cores; 1 runs in one process).",
+)
+def portfolio_cmd(
+    paths: tuple[str, ...], fmt: str, output: str | None, kb_dirs: tuple[str, ...], max_bytes: int, jobs: int | None
+) -> None:
+    """Many centres at once: which deviate, the most common causes, each centre's top remedies.
+
+    Takes observation files and directories (searched for .yaml files), in path order. A
+    file that fails to load is reported with its error and the rest still run; the exit
+    code is then 2.
+
+    \b
+    Examples:
+      advise portfolio examples/
+      advise portfolio audits/2024Q3 --format html -o portfolio.html
+      advise portfolio audits/*.yaml --format csv -o centres.csv
+    """
+    from .portfolio import render_portfolio, run
+
+    result = run(paths, kb_dirs=kb_dirs, max_bytes=max_bytes, jobs=jobs)
+    emit(render_portfolio(result, fmt, color=_use_color(output)), output)
+    if result.failures:
+        for failure in result.failures:
+            click.echo(f"advise: {failure.error}", err=True)
+        click.echo(f"advise: {len(result.failures)} of {len(result.failures) + len(result.centres)} files failed", err=True)
+        sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors exit 2, internal errors exit 1 in one line.
 

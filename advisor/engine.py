@@ -77,16 +77,35 @@ class _Host(durable.Host):
         return self._bound[action_name]
 
 
-def _pattern(literal: Literal) -> dict[str, Any]:
+def _pattern(literal: Literal, copy: int) -> dict[str, Any]:
     if len(literal.atoms) > 1:
-        return {"$or": [_atom_pattern(a) for a in literal.atoms]}
-    return _atom_pattern(literal.atom)
+        return {"$or": [_atom_pattern(a, copy) for a in literal.atoms]}
+    return _atom_pattern(literal.atom, copy)
 
 
-def _atom_pattern(atom: Atom) -> dict[str, Any]:
-    if atom.state is not None:
-        return {"$and": [{"signal": atom.signal}, {"state": atom.state}]}
-    return {"$and": [{"signal": atom.signal}, {_TESTS[atom.test]: {"value": float(atom.number)}}]}
+def _atom_pattern(atom: Atom, copy: int) -> dict[str, Any]:
+    test = {"state": atom.state} if atom.state is not None else {_TESTS[atom.test]: {"value": float(atom.number)}}
+    return {"$and": [{"signal": atom.signal}, {"copy": copy}, test]}
+
+
+def copy_indices(branch: Branch) -> list[int]:
+    """Which copy of the facts each literal of a branch reads.
+
+    durable-rules binds each fact to at most one pattern of a rule, and a negated pattern does
+    not see a fact that a positive pattern of the same rule has bound. Two literals about the
+    same signal (`any: [A, B]` with `none: [A]`, or two numeric tests on one value) would then
+    interfere. Every fact is therefore asserted in several copies, and literals that share a
+    signal read different copies, so each literal is judged on its own, as in the rule file.
+    """
+    used: list[tuple[set[str], int]] = []
+    out: list[int] = []
+    for lit in branch:
+        signals = {a.signal for a in lit.atoms}
+        taken = {k for sigs, k in used if sigs & signals}
+        k = next(i for i in range(len(branch) + 1) if i not in taken)
+        used.append((signals, k))
+        out.append(k)
+    return out
 
 
 class RuleEngine:
@@ -95,7 +114,11 @@ class RuleEngine:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
         self.compiled = tuple(CompiledRule(rule, tuple(branches(rule.when))) for rule in knowledge.rules.values())
+        self.copies = 1
         self._definition, self._names = self._compile()
+        self._host: _Host | None = None
+        self._sessions = 0
+        self._sink: list[tuple[CompiledRule, int, tuple[Match, ...]]] | None = None
 
     def _compile(self) -> tuple[dict[str, Any], dict[str, tuple[CompiledRule, int]]]:
         rules: dict[str, Any] = {}
@@ -106,10 +129,12 @@ class RuleEngine:
                 name = f"{compiled.rule.id}#{index}"
                 # the evaluate fact first: negations are then decided with every fact present
                 patterns: list[dict[str, Any]] = [{"g": {"phase": "evaluate"}}]
+                copy_of = dict(zip(branch, copy_indices(branch)))
+                self.copies = max([self.copies, *(k + 1 for k in copy_of.values())])
                 positives = [lit for lit in branch if not lit.negated]
                 negatives = [lit for lit in branch if lit.negated]
-                patterns += [{f"m_{i}": _pattern(a)} for i, a in enumerate(positives)]
-                patterns += [{f"n_{i}$not": _pattern(a)} for i, a in enumerate(negatives)]
+                patterns += [{f"m_{i}": _pattern(a, copy_of[a])} for i, a in enumerate(positives)]
+                patterns += [{f"n_{i}$not": _pattern(a, copy_of[a])} for i, a in enumerate(negatives)]
                 rules[name] = {"all": patterns, "run": name}
                 names[name] = (compiled, len(positives))
                 if len(rules) >= CHUNK:
@@ -119,24 +144,48 @@ class RuleEngine:
             rulesets[f"{RULESET}{len(rulesets)}"] = rules
         for body in rulesets.values():
             # catch-alls: a fact no rule matches would otherwise raise MessageNotHandledException
+            # (a catch-all that never completes would save its actions, but deleting a session
+            # that holds such partial matches crashes durable-rules' C core)
             body["~observation"] = {"all": [{"m": {"$ex": {"signal": 1}}}], "run": "~ignore"}
             body["~evaluate"] = {"all": [{"m": {"$ex": {"phase": 1}}}], "run": "~ignore"}
         return rulesets, names
 
-    def facts(self, assessment: Assessment) -> list[dict[str, Any]]:
-        """One fact per (signal, state) and one per measured value."""
+    def facts(self, assessment: Assessment, sid: str = SESSION) -> list[dict[str, Any]]:
+        """One fact per (signal, state) and one per measured value, in as many copies as needed."""
         out: list[dict[str, Any]] = []
         for obs in assessment.observations.values():
-            for state in sorted(obs.states):
-                out.append({"sid": SESSION, "signal": obs.signal, "state": state, "conf": obs.confidence})
-            if obs.value is not None:
-                out.append({"sid": SESSION, "signal": obs.signal, "value": float(obs.value), "conf": obs.confidence})
+            for copy in range(self.copies):  # see copy_indices
+                for state in sorted(obs.states):
+                    out.append({"sid": sid, "signal": obs.signal, "copy": copy, "state": state, "conf": obs.confidence})
+                if obs.value is not None:
+                    out.append({"sid": sid, "signal": obs.signal, "copy": copy, "value": float(obs.value), "conf": obs.confidence})
         return out
 
     def run(self, assessment: Assessment) -> tuple[Firing, ...]:
-        """Fire every rule the observations satisfy; one firing per rule (its strongest branch)."""
-        raw: list[tuple[CompiledRule, int, tuple[Match, ...]]] = []
+        """Fire every rule the observations satisfy; one firing per rule (its strongest branch).
 
+        The host and its compiled rulesets are built on the first run and reused: each run
+        is its own durable-rules session (a fresh `sid`), deleted afterwards, so runs cannot
+        see each other's facts and creating the rulesets (the costly part) happens once.
+        """
+        host = self._host or self._start()
+        self._sessions += 1
+        sid = f"{SESSION}-{self._sessions}"
+        raw: list[tuple[CompiledRule, int, tuple[Match, ...]]] = []
+        self._sink = raw
+        facts = self.facts(assessment, sid)
+        try:
+            for ruleset in self._definition:
+                if facts:
+                    self._check(host.assert_facts(ruleset, facts))
+                self._check(host.assert_fact(ruleset, {"sid": sid, "phase": "evaluate"}))
+        finally:
+            self._sink = None
+            for ruleset in self._definition:
+                host.delete_state(ruleset, sid)  # a kept session holds megabytes in the C core
+        return self._firings(raw)
+
+    def _start(self) -> "_Host":
         def bind(name: str) -> Callable[[Any], None]:
             compiled, count = self._names[name]
             index = int(name.rsplit("#", 1)[1])
@@ -153,7 +202,8 @@ class RuleEngine:
                             confidence=float(fact["conf"]),
                         )
                     )
-                raw.append((compiled, index, tuple(matches)))
+                assert self._sink is not None, "a rule fired outside a run"
+                self._sink.append((compiled, index, tuple(matches)))
 
             return action
 
@@ -164,12 +214,8 @@ class RuleEngine:
         actions["~ignore"] = ignore
         host = _Host(actions)
         host.set_rulesets(copy.deepcopy(self._definition))  # Ruleset mutates what it is given
-        facts = self.facts(assessment)
-        for ruleset in self._definition:
-            if facts:
-                self._check(host.assert_facts(ruleset, facts))
-            self._check(host.assert_fact(ruleset, {"sid": SESSION, "phase": "evaluate"}))
-        return self._firings(raw)
+        self._host = host
+        return host
 
     @staticmethod
     def _check(state: Any) -> None:

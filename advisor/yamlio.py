@@ -47,6 +47,7 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:seq",
 }
 _MERGE = "tag:yaml.org,2002:merge"
+_STR = "tag:yaml.org,2002:str"
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,8 @@ class _Builder:
             tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
             if tag == "!":
                 tag = "tag:yaml.org,2002:str"
+        if tag == _STR:  # most scalars (every key): what the constructor would return, without it
+            return event.value
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         if tag == _MERGE:
             return _MergeKey()
