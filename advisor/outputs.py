@@ -34,6 +34,9 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise UserError("the output's parent is not a directory", file=str(directory))
     if target.is_dir():
         raise UserError("the output path is a directory", file=str(target))
+    if target.exists() and not target.stat().st_mode & 0o222:
+        # a rename would replace it regardless (only the directory's permission counts)
+        raise UserError("the output file is read-only", file=str(path), hint="make it writable, or choose another -o path")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:

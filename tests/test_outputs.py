@@ -374,3 +374,17 @@ def test_markup_in_every_free_text_field_is_escaped_in_html(marked: Path, capsys
         assert markup not in out, f"raw {markup!r} in the page"
     for field, markup in _MARKUP.items():
         assert html.escape(markup, quote=False) in out, f"the {field} is not shown (escaped)"
+
+
+def test_read_only_report_is_not_replaced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A rename would replace a read-only file regardless; someone made it read-only on purpose."""
+    out = tmp_path / "signed-off.md"
+    out.write_text("the version the client signed\n")
+    out.chmod(0o444)
+    try:
+        assert advise(str(HARBOUR), "--format", "md", "-o", str(out)) == 2
+    finally:
+        out.chmod(0o644)
+    assert f"{out}: the output file is read-only" in capsys.readouterr().err
+    assert out.read_text() == "the version the client signed\n"
+    assert leftovers(tmp_path) == []
