@@ -98,6 +98,12 @@ def observations_schema(knowledge: Knowledge) -> dict[str, Any]:
     metric_ids = [s.id for s in knowledge.signals.values() if s.kind == "metric"]
     context = {k: {"type": "number", "exclusiveMinimum" if strict else "minimum": low, **({"multipleOf": 1} if whole else {})} for k, (low, whole, strict) in CONTEXT_NUMBERS.items()}
     context.update({k: {"type": "string", "minLength": 1} for k in CONTEXT_TEXT})
+    context["remedy_costs"] = {
+        "type": "object",
+        "description": "Your own cost estimate for a remedy, by remedy id, in the centre's currency (overrides the knowledge base's estimate).",
+        "propertyNames": {"enum": sorted(knowledge.remedies)},
+        "additionalProperties": {"type": "number", "minimum": 0},
+    }
     return {
         "$schema": DIALECT,
         "$id": SCHEMA_ID,

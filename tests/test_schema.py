@@ -71,3 +71,18 @@ def test_schema_follows_the_overlays(run_cli) -> None:
     entry = with_kb["properties"]["observations"]["properties"]["ombudsman_referrals"]
     assert "Ombudsman referrals" in entry["description"]
     assert run_cli("schema").output == run_cli("schema").output
+
+
+def test_remedy_costs_in_context_are_in_the_schema(knowledge) -> None:  # type: ignore[no-untyped-def]
+    """The loader's remedy_costs extension validates in editors too, with remedy ids checked."""
+    import jsonschema
+
+    from advisor.schema import observations_schema
+
+    schema = observations_schema(knowledge)
+    remedy = sorted(knowledge.remedies)[0]
+    doc = {"centre": "C", "assessed": "2024-01-01", "observations": {"fcr": "down"}, "context": {"remedy_costs": {remedy: 5000}}}
+    jsonschema.validate(doc, schema)
+    doc["context"]["remedy_costs"] = {"no-such-remedy": 5000}
+    with __import__("pytest").raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, schema)
