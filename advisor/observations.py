@@ -635,6 +635,15 @@ def _with_derived(assessment: Assessment, knowledge: Knowledge, doc: Mapping) ->
     return replace(assessment, observations=derived, staffing=staffing, warnings=tuple(warnings))
 
 
+_STAFFING_WORDS = {
+    "contacts": "context.interval_contacts",
+    "aht_s": "the aht observation (seconds)",
+    "threshold_s": "context.service_level_threshold_s",
+    "scheduled_agents": "context.interval_agents",
+    "interval_minutes": "context.interval_minutes",
+}
+
+
 def _staffing(assessment: Assessment, doc: Mapping) -> Any:
     ctx = assessment.context
     aht = assessment.observations.get("aht")
@@ -659,7 +668,11 @@ def _staffing(assessment: Assessment, doc: Mapping) -> Any:
     except StaffingError as exc:
         context = doc.get("context")
         mark = context.mark if isinstance(context, Mapping) else doc.mark
-        raise error_at(mark, f"context: {exc}") from None
+        # say it in the file's own words, not the Erlang C function's parameter names
+        message = str(exc)
+        for internal, written in _STAFFING_WORDS.items():
+            message = re.sub(rf"\b{internal}\b", written, message)
+        raise error_at(mark, f"staffing (Erlang C): {message}") from None
 
 
 def problems(obs: Observation, signal: Signal | None) -> list[str]:
