@@ -115,3 +115,31 @@ def _prune(where: Path, kind: str) -> None:
             path.unlink()
         except OSError:
             pass
+
+
+def template_cache() -> Any:
+    """A Jinja2 bytecode cache for the shipped templates (compiling them costs more than
+    rendering), or None when caching is off. Jinja2 keys each entry by the template's name
+    and a checksum of its source, so an edited template is compiled afresh."""
+    where = directory()
+    if where is None:
+        return None
+    from jinja2.bccache import Bucket, FileSystemBytecodeCache
+
+    class _Quiet(FileSystemBytecodeCache):
+        """Any failure to read or write the cache is a miss, never an error."""
+
+        def load_bytecode(self, bucket: Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # noqa: BLE001
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            try:
+                os.makedirs(self.directory, exist_ok=True)
+                super().dump_bytecode(bucket)
+            except Exception:  # noqa: BLE001
+                pass
+
+    return _Quiet(str(where / "templates"))

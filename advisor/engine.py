@@ -143,10 +143,10 @@ class RuleEngine:
         if rules or not rulesets:
             rulesets[f"{RULESET}{len(rulesets)}"] = rules
         for body in rulesets.values():
-            # catch-alls: a fact no rule matches would otherwise raise MessageNotHandledException
-            # (a catch-all that never completes would save its actions, but deleting a session
-            # that holds such partial matches crashes durable-rules' C core)
-            body["~observation"] = {"all": [{"m": {"$ex": {"signal": 1}}}], "run": "~ignore"}
+            # the evaluate fact is always handled, even by a ruleset without rules; observation
+            # facts that no rule tests are refused in `run` (a catch-all for them would run
+            # an action per fact, which costs more than the rules; one that never completes
+            # crashes durable-rules' C core when its session is deleted)
             body["~evaluate"] = {"all": [{"m": {"$ex": {"phase": 1}}}], "run": "~ignore"}
         return rulesets, names
 
@@ -177,7 +177,12 @@ class RuleEngine:
         try:
             for ruleset in self._definition:
                 if facts:
-                    self._check(host.assert_facts(ruleset, facts))
+                    try:
+                        self._check(host.assert_facts(ruleset, facts))
+                    except durable.MessageNotHandledException:
+                        # some facts match no rule: durable-rules stores the rest of the batch
+                        # and says so; no action can have run (every rule waits for evaluate)
+                        pass
                 self._check(host.assert_fact(ruleset, {"sid": sid, "phase": "evaluate"}))
         finally:
             self._sink = None

@@ -100,3 +100,16 @@ def test_digest_depends_on_every_file_and_its_role() -> None:
 
 def test_cached_knowledge_pickles_round_trip(knowledge: Knowledge) -> None:
     assert pickle.loads(pickle.dumps(knowledge)) == knowledge
+
+
+def test_compiled_templates_are_cached_and_a_damaged_entry_ignored(cache_dir: Path, advisor: "Advisor", examples: Path) -> None:  # type: ignore[name-defined]  # noqa: F821
+    from advisor.render import render
+
+    advice = advisor.advise(advisor.load(examples / "harbour_bank.yaml"))
+    first = render(advice, "text")
+    entries = list((cache_dir / "templates").glob("*.cache"))
+    assert entries
+    assert render(advice, "text") == first
+    for entry in entries:
+        entry.write_bytes(b"\x00garbage")
+    assert render(advice, "text") == first

@@ -127,3 +127,15 @@ def test_html_escapes_centre_names(run_cli: Callable, tmp_path: Path, examples: 
     (tmp_path / "evil.yaml").write_text(text)
     out = run_cli("portfolio", str(tmp_path), "--format", "html").output
     assert "<i>Evil</i>" not in out and "&lt;i&gt;Evil&lt;/i&gt;" in out
+
+
+def test_the_engine_agrees_with_the_python_evaluator(tmp_path: Path, advisor: Advisor, knowledge: Knowledge) -> None:
+    """Facts no rule tests are refused by durable-rules without losing the rest of the batch."""
+    from advisor.explain import Evaluator
+
+    evaluator = Evaluator(knowledge)
+    for path in generate.generate(tmp_path, 40, seed=13, knowledge=knowledge):
+        assessment = advisor.load(path)
+        engine = {(f.rule, round(f.contribution, 6)) for f in advisor.engine.run(assessment)}
+        python = {(f.rule, round(f.contribution, 6)) for f in evaluator.run(assessment)}
+        assert engine == python and engine
