@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from .advice import Advice
+from .cache import template_cache
 from .errors import UserError
 from .findings import Finding
 from .knowledge import Knowledge
@@ -209,6 +210,7 @@ def environment(templates: Path | None = None, *, color: bool = False) -> jinja2
         factory = SandboxedEnvironment
     env = factory(
         loader=loader,
+        bytecode_cache=template_cache() if templates is None else None,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "htm.j2"), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
