@@ -16,6 +16,8 @@ from .advice import Advice
 from .errors import UserError
 from .knowledge import Signal
 from .observations import Observation, format_value, problems
+from .observations import _band_distance as band_distance
+from .observations import _trend as derived_trend
 from .roadmap import PHASE_WINDOWS, PHASES, RoadmapItem
 
 BETTER, WORSE, UNCHANGED, MOVED = "better", "worse", "unchanged", "moved"
@@ -140,15 +142,16 @@ def judge(signal: Signal | None, before: Observation, after: Observation) -> str
         return BETTER if before.present and not after.present else WORSE
     good = signal.good if signal else None
     if before.value is not None and after.value is not None and signal is not None:
-        scale = abs(before.value) if before.value else 1.0
-        if abs(after.value - before.value) <= signal.tolerance * scale + 1e-12:
+        # the earlier value is the later one's baseline: the same tolerance as a derived trend
+        trend = derived_trend(signal, after.value, before.value)
+        if trend == "flat":
             return UNCHANGED
         if good == "up":
-            return BETTER if after.value > before.value else WORSE
+            return BETTER if trend == "up" else WORSE
         if good == "down":
-            return BETTER if after.value < before.value else WORSE
+            return BETTER if trend == "down" else WORSE
         if good == "band":
-            gap_before, gap_after = _band_gap(signal, before.value), _band_gap(signal, after.value)
+            gap_before, gap_after = band_distance(signal, before.value), band_distance(signal, after.value)
             return BETTER if gap_after < gap_before else WORSE if gap_after > gap_before else UNCHANGED
         return MOVED
     # no two values to set side by side: judge by what is wrong with each
@@ -169,17 +172,6 @@ def brief(obs: Observation, signal: Signal | None) -> str:
         return obs.trend or "observed"
     text = format_value(obs.value, signal)
     return text + (f" (target {format_value(obs.target, signal)})" if obs.target is not None else "")
-
-
-def _band_gap(signal: Signal, value: float) -> float:
-    bm = signal.benchmark
-    if bm is None:
-        return 0.0
-    if bm.low is not None and value < bm.low:
-        return bm.low - value
-    if bm.high is not None and value > bm.high:
-        return value - bm.high
-    return 0.0
 
 
 _VERDICT_ORDER = {WORSE: 0, BETTER: 1, MOVED: 2, UNCHANGED: 3}
