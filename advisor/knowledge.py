@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any, Union
 
@@ -27,6 +26,7 @@ from .fields import (
     require_mapping,
     text,
 )
+from .shipped import shipped_dir
 from .yamlio import Mapping, Mark, Sequence, error_at, loads, read_text
 
 FACTOR_IDS: tuple[str, ...] = (
@@ -288,12 +288,11 @@ def _report(raw: _Raw, err: UserError) -> None:
 
 def _shipped_files() -> Iterator[tuple[str, str, str]]:
     """(section, display name, text) for every shipped knowledge file, sorted."""
-    for package, section in (("advisor.knowledge_base", "kb"), ("advisor.rules", "rules")):
-        root = resources.files(package)
+    for folder, section in (("knowledge_base", "kb"), ("rules", "rules")):
+        root = shipped_dir(folder)
         for entry in sorted(root.iterdir(), key=lambda e: e.name):
             if entry.name.endswith((".yaml", ".yml")):
-                prefix = "knowledge_base" if section == "kb" else "rules"
-                yield section, f"{prefix}/{entry.name}", entry.read_text(encoding="utf-8")
+                yield section, f"{folder}/{entry.name}", entry.read_text(encoding="utf-8")
 
 
 def _overlay_files(directory: Path) -> Iterator[tuple[str, str, str]]:

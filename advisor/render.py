@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from .findings import Finding
 from .knowledge import Knowledge
 from .observations import format_value, phrase
 from .roadmap import PHASE_WINDOWS, PHASES
+from .shipped import shipped_dir
 
 FORMATS = ("text", "md", "html", "json")
 _TEMPLATE_SUFFIX = {"text": "txt", "md": "md", "html": "html"}
@@ -198,7 +198,7 @@ def _md(text: Any) -> str:
 
 def environment(templates: Path | None = None, *, color: bool = False) -> jinja2.Environment:
     """The Jinja2 environment: shipped templates, autoescaped where markup matters."""
-    shipped = jinja2.FileSystemLoader(str(resources.files("advisor.recommendations")))
+    shipped = jinja2.FileSystemLoader(str(shipped_dir("recommendations")))
     loader: jinja2.BaseLoader = shipped
     if templates is not None:
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(templates)), shipped])

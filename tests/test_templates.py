@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import jinja2
 import pytest
 
 from advisor.render import environment
+from advisor.shipped import shipped_dir
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def write(directory: Path, name: str, text: str) -> Path:
 def test_shipped_templates_compile_strict_and_escaped() -> None:
     env = environment()
     assert env.undefined is jinja2.StrictUndefined
-    names = sorted(p.name for p in resources.files("advisor.recommendations").iterdir() if p.name.endswith(".j2"))
+    names = sorted(p.name for p in shipped_dir("recommendations").iterdir() if p.name.endswith(".j2"))
     assert "advice.html.j2" in names
     for name in names:
         env.get_template(name)
