@@ -180,7 +180,14 @@ def parse(doc: Any, knowledge: Knowledge, name: str) -> Assessment:
             )
         if signal.kind == "derived":
             raise error_at(obs_node.key_mark(key), f"{sid} is derived by the advisor from the rest of the file; do not write it")
-        observations[sid] = _observation(signal, value, obs_node, key)
+        obs = _observation(signal, value, obs_node, key)
+        if obs.date is not None and obs.date > assessed:
+            raise error_at(
+                value.value_mark("date") if isinstance(value, Mapping) else obs_node.value_mark(key),
+                f"{sid}: date {obs.date.isoformat()} is after the assessment ({assessed.isoformat()}); an observation cannot come from the future",
+                "check the year, or the assessment date",
+            )
+        observations[sid] = obs
     assessment = Assessment(
         path=name,
         centre=centre,
@@ -632,6 +639,15 @@ def _with_derived(assessment: Assessment, knowledge: Knowledge, doc: Mapping) ->
             )
             obs = _finish_presence(signals["erlang_c_shortfall"], present, None, "data", 1.0, note)
             derived["erlang_c_shortfall"] = replace(obs, derived=True)
+            sl = assessment.observations.get("service_level")
+            if present and sl is not None and sl.value is not None and sl.target is not None and sl.value >= sl.target:
+                warnings.append(
+                    f"Erlang C finds the busiest interval {staffing.gap_fte} short "
+                    f"({staffing.agents_rostered_needed} needed on the roster, {staffing.agents_rostered} scheduled), "
+                    f"yet the measured service level ({format_value(sl.value, signals.get('service_level'))}) meets its target. "
+                    "Check the interval inputs: interval_contacts is the busiest interval's offered contacts, "
+                    "interval_agents the agents scheduled in it before shrinkage, and the shrinkage figure."
+                )
     return replace(assessment, observations=derived, staffing=staffing, warnings=tuple(warnings))
 
 

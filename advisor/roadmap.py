@@ -266,7 +266,7 @@ def rationale(
         others = reach.get(factor, {})
         if others and fundamental.get(factor, 0) > 0:
             names = " and ".join(findings[o].name for o in others)
-            sentence += f" It also feeds {names}, so this works on a root cause."
+            sentence += f" {finding.name} also feeds {names}, so this works on a root cause."
         parts.append(sentence)
     if not s.addresses:
         parts.append("Groundwork: no suspected cause of its own.")

@@ -67,7 +67,7 @@ def _presence(signal: Signal, rng: random.Random) -> str:
     if rng.random() < 0.3:
         return "no"
     if signal.kind == "event":
-        return f"{{date: 20{rng.randint(22, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}}}"
+        return f"{{date: 20{rng.randint(22, 23)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}}}"  # before any assessment (2024)
     source = rng.choice(SOURCES)
     return f"{{source: {source}, confidence: {rng.choice((0.5, 0.6, 0.7, 0.8, 0.9))}}}"
 

@@ -143,3 +143,19 @@ def test_errors_name_the_line_and_what_was_expected(knowledge: Knowledge, text: 
     err = info.value
     assert fragment in str(err)
     assert err.file == "obs.yaml" and err.line == line and err.column is not None
+
+
+def test_an_event_dated_after_the_assessment_is_refused(knowledge: Knowledge) -> None:
+    with pytest.raises(UserError) as info:
+        parse_text(doc("  new_tool_rolled_out: {date: 2024-08-01}\n"), knowledge, "obs.yaml")
+    assert "after the assessment" in str(info.value) and info.value.line == 4
+
+
+def test_erlang_c_shortfall_against_a_met_target_is_flagged(knowledge: Knowledge) -> None:
+    extra = (
+        "context: {interval_contacts: 100, interval_minutes: 30, interval_agents: 14,"
+        " service_level_threshold_s: 20}\n"
+    )
+    a = parse_text(doc("  aht: 180\n  service_level: {value: 0.82, target: 0.8}\n  shrinkage: 0.30\n", extra), knowledge)
+    assert a.observations["erlang_c_shortfall"].present
+    assert any("meets its target" in w and "interval_agents" in w for w in a.warnings)

@@ -32,7 +32,7 @@ def _cases() -> list[Any]:
 
 
 def _document(case: dict[str, Any]) -> dict[str, Any]:
-    doc: dict[str, Any] = {"centre": "Rule case", "assessed": "2024-01-15", "observations": case["observations"]}
+    doc: dict[str, Any] = {"centre": "Rule case", "assessed": "2025-06-30", "observations": case["observations"]}
     for key in ("context", "core_services", "kpis_tracked"):
         if key in case:
             doc[key] = case[key]
