@@ -86,10 +86,11 @@ def to_confirm(
     ties go to the larger single move, then the signal id.
     """
     runner = runner or Evaluator(knowledge)
+    base_firings = runner.run(assessment)
     if findings is not None:
         base = {fid: f.confidence for fid, f in findings.items()}
     else:
-        base = confidences(runner.run(assessment), knowledge)
+        base = confidences(base_firings, knowledge)
     leading = _leading(base)
     tested = {sid for rule in knowledge.rules.values() for sid in rule.signals}
     checks: list[Check] = []
@@ -99,7 +100,11 @@ def to_confirm(
         moves: dict[str, float] = {}
         best = 0.0
         for sc in scenarios(sig, knowledge):
-            after = confidences(runner.run(with_observation(assessment, sc.observation)), knowledge)
+            trial = with_observation(assessment, sc.observation)
+            if isinstance(runner, Evaluator):  # only the rules testing this signal can change
+                after = confidences(runner.rerun(base_firings, trial, sid), knowledge)
+            else:
+                after = confidences(runner.run(trial), knowledge)
             for fid in leading or list(knowledge.factors):
                 delta = abs(after.get(fid, 0.0) - base.get(fid, 0.0))
                 best = max(best, delta)

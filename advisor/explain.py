@@ -48,10 +48,27 @@ class Evaluator:
             (rule, tuple(branches(rule.when))) for rule in knowledge.rules.values()
         )
 
-    def run(self, assessment: Assessment) -> tuple[Firing, ...]:
+        self.by_signal: dict[str, set[str]] = {}
+        for rule in knowledge.rules.values():
+            for sid in rule.signals:
+                self.by_signal.setdefault(sid, set()).add(rule.id)
+
+    def rerun(self, firings: tuple[Firing, ...], assessment: Assessment, signal: str) -> tuple[Firing, ...]:
+        """`firings` with only the rules that test `signal` evaluated again on `assessment`.
+
+        Adding or changing one observation can only change the rules that test it, so the
+        what-if searches need not evaluate the whole knowledge base each time.
+        """
+        touched = self.by_signal.get(signal, set())
+        kept = tuple(f for f in firings if f.rule not in touched)
+        return kept + self.run(assessment, only=touched)
+
+    def run(self, assessment: Assessment, only: set[str] | None = None) -> tuple[Firing, ...]:
         out: list[Firing] = []
         observations = assessment.observations
         for rule, rule_branches in self.compiled:
+            if only is not None and rule.id not in only:
+                continue
             best: Firing | None = None
             for index, branch in enumerate(rule_branches):
                 matches = _branch_matches(branch, observations)
