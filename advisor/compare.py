@@ -18,7 +18,7 @@ from .knowledge import Signal
 from .observations import Observation, format_value, problems
 from .observations import _band_distance as band_distance
 from .observations import _trend as derived_trend
-from .roadmap import PHASE_WINDOWS, PHASES, RoadmapItem
+from .roadmap import MIN_CONFIDENCE, PHASE_WINDOWS, PHASES, RoadmapItem
 
 BETTER, WORSE, UNCHANGED, MOVED = "better", "worse", "unchanged", "moved"
 """How a measure moved: by its good direction; `moved` for context measures with none."""
@@ -212,9 +212,10 @@ def cause_changes(earlier: Advice, later: Advice) -> tuple[CauseChange, ...]:
     for fid, finding in later.findings.items():
         before = earlier.findings[fid].confidence if fid in earlier.findings else 0.0
         after = finding.confidence
-        if before <= 0 and after <= 0:
+        # suspected means strong enough for the roadmap to act on; a faint trace is not a cause
+        if before < MIN_CONFIDENCE and after < MIN_CONFIDENCE:
             continue
-        status = "new" if before <= 0 else "resolved" if after <= 0 else "persisting"
+        status = "new" if before < MIN_CONFIDENCE else "resolved" if after < MIN_CONFIDENCE else "persisting"
         out.append(CauseChange(factor=fid, name=finding.name, status=status, before=round(before, 2), after=round(after, 2)))
     order = {"new": 0, "persisting": 1, "resolved": 2}
     return tuple(sorted(out, key=lambda c: (order[c.status], -c.after, -c.before, c.factor)))

@@ -25,12 +25,15 @@ from typing import Any
 
 from .advice import Advisor
 from .errors import UserError
+from .roadmap import MIN_CONFIDENCE
 from .yamlio import MAX_BYTES
 
 SUFFIXES = (".yaml", ".yml")
 PARALLEL_FROM = 48
 """Below this many files one process is quicker than starting workers."""
 FIRST_REMEDIES = 3
+SUSPECTED = MIN_CONFIDENCE
+"""A centre counts towards a factor's frequency from the confidence at which the roadmap acts."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class FactorStat:
     factor: str
     name: str
     centres: int
-    """how many centres suspect it (confidence above 0)"""
+    """how many centres suspect it (confidence at least SUSPECTED)"""
     mean_confidence: float
     """the mean confidence among those centres (0 when none)"""
 
@@ -89,6 +92,8 @@ class Portfolio:
     centres: tuple[CentreResult, ...]
     failures: tuple[Failure, ...]
     factor_names: dict[str, str]
+    earlier: tuple[CentreResult, ...] = ()
+    """older assessments of a centre that also has a later one: shown, not counted"""
 
     @property
     def deviating(self) -> int:
@@ -102,7 +107,7 @@ class Portfolio:
         """Each factor: how many centres suspect it and how strongly, most common first."""
         out = []
         for fid, name in self.factor_names.items():
-            values = [conf for c in self.centres for f, conf in c.confidences if f == fid and conf > 0]
+            values = [conf for c in self.centres for f, conf in c.confidences if f == fid and conf >= SUSPECTED]
             mean = round(sum(values) / len(values), 2) if values else 0.0
             out.append(FactorStat(fid, name, len(values), mean))
         return tuple(sorted(out, key=lambda s: (-s.centres, -s.mean_confidence, s.factor)))
@@ -214,10 +219,27 @@ def run(
     else:
         results = _parallel(paths, advisor, kb_dirs, max_bytes, jobs)
     failures += [r for r in results if isinstance(r, Failure)]
+    latest, earlier = latest_per_centre([r for r in results if isinstance(r, CentreResult)])
     return Portfolio(
-        centres=tuple(r for r in results if isinstance(r, CentreResult)),
+        centres=latest,
+        earlier=earlier,
         failures=tuple(sorted(failures, key=lambda f: f.path)),
         factor_names={f.id: f.name for f in advisor.knowledge.factors.values()},
+    )
+
+
+def latest_per_centre(results: list[CentreResult]) -> tuple[tuple[CentreResult, ...], tuple[CentreResult, ...]]:
+    """One assessment per centre (the latest; by name), so a review does not count a centre twice."""
+    by_name: dict[str, CentreResult] = {}
+    for r in results:
+        key = " ".join(r.centre.casefold().split())
+        kept = by_name.get(key)
+        if kept is None or (r.assessed, r.path) > (kept.assessed, kept.path):
+            by_name[key] = r
+    latest = {id(r) for r in by_name.values()}
+    return (
+        tuple(r for r in results if id(r) in latest),
+        tuple(r for r in results if id(r) not in latest),
     )
 
 
@@ -263,6 +285,7 @@ def portfolio_dict(p: Portfolio) -> dict[str, Any]:
             for c in p.centres
         ],
         "failed": [{"file": f.path, "error": f.error} for f in p.failures],
+        "earlier_assessments": [{"file": c.path, "centre": c.centre, "assessed": c.assessed} for c in p.earlier],
         "summary": {
             "centres": len(p.centres),
             "failed": len(p.failures),

@@ -186,4 +186,8 @@ def test_example_review_flags_the_scorecard(run_cli: Callable, examples: Path) -
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert "balanced-scorecard" in doc["summary"]["done_without_kpi_improvement"]
-    assert "management_distractions" in [c["factor"] for c in doc["causes"] if c["status"] == "resolved"]
+    status = {c["factor"]: c["status"] for c in doc["causes"]}
+    # a cause that falls below the level the roadmap acts on is resolved, not "persisting"
+    assert status["inappropriate_technology_deployment"] == "resolved"
+    # a faint trace in both files (management distractions, 0.21 then 0) is not a cause at all
+    assert "management_distractions" not in status

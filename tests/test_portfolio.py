@@ -15,7 +15,7 @@ import pytest
 from advisor.advice import Advisor
 from advisor.engine import RuleEngine
 from advisor.knowledge import Knowledge
-from advisor.portfolio import run
+from advisor.portfolio import SUSPECTED, run
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import generate  # noqa: E402
@@ -53,7 +53,7 @@ def test_the_summary_counts_what_each_centre_says(mixed: Path, advisor: Advisor)
     assert p.declared == sum(1 for a in advices if a.core_services)
     stats = {s.factor: s for s in p.factor_stats()}
     for fid in advisor.knowledge.factors:
-        suspected = [a.findings[fid].confidence for a in advices if a.findings[fid].confidence > 0]
+        suspected = [a.findings[fid].confidence for a in advices if a.findings[fid].confidence >= SUSPECTED]
         assert stats[fid].centres == len(suspected)
         if suspected:
             assert stats[fid].mean_confidence == pytest.approx(sum(suspected) / len(suspected), abs=0.006)
@@ -139,3 +139,12 @@ def test_the_engine_agrees_with_the_python_evaluator(tmp_path: Path, advisor: Ad
         engine = {(f.rule, round(f.contribution, 6)) for f in advisor.engine.run(assessment)}
         python = {(f.rule, round(f.contribution, 6)) for f in evaluator.run(assessment)}
         assert engine == python and engine
+
+
+def test_a_centre_assessed_twice_counts_once_at_its_latest(run_cli, examples: Path) -> None:  # type: ignore[no-untyped-def]
+    r = run_cli("portfolio", str(examples / "harbour_bank.yaml"), str(examples / "harbour_bank_2024H2.yaml"), "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert [c["assessed"] for c in doc["centres"]] == ["2024-12-10"]
+    assert doc["summary"]["centres"] == 1
+    assert [e["file"] for e in doc["earlier_assessments"]] == [str(examples / "harbour_bank.yaml")]
