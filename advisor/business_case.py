@@ -177,9 +177,11 @@ def _share_words(drivers: tuple[tuple[str, float, str | None, float], ...], know
     )
 
 
-def _benefit_formula(avoidable: float | None, share: float, middle: str = "") -> str:
+def _benefit_formula(avoidable: float | None, share: float, middle: str = "", reference: str = "") -> str:
     if avoidable is None:
         return "not counted: no reference level to tell the avoidable part"
+    if avoidable <= 0 and reference:
+        return f"nothing avoidable: the figure is not beyond {reference}"
     return f"avoidable {_num(round(avoidable))}{middle} × recoverable share {share:.2f}"
 
 
@@ -258,7 +260,7 @@ def _overtime(a: Assessment, kb: Knowledge, findings: dict[str, Finding], roadma
         drivers=drivers,
         recoverable_share=share,
         annual_benefit=benefit,
-        benefit_formula=_benefit_formula(avoidable, share, f" × {premium - 1:.2f}/{premium:.2f} (the premium part)"),
+        benefit_formula=_benefit_formula(avoidable, share, f" × {premium - 1:.2f}/{premium:.2f} (the premium part)", ref_words),
         assumptions=tuple(assumptions),
     )
 
@@ -277,8 +279,16 @@ def _leavers(a: Assessment, kb: Knowledge, findings: dict[str, Finding], roadmap
     assumptions: list[str] = ["attrition_rate is annual, against context.agents"]
     replacement = ctx.get("replacement_cost")
     if replacement is None:
+        currency = str(ctx.get("currency") or "USD").upper()
+        if currency not in ("USD", "US$", "$"):
+            # the published default is in US dollars: do not pass it off as another currency
+            missing.append(
+                f"leavers: context.replacement_cost is needed (the published {_num(DEFAULT_REPLACEMENT_COST)} "
+                f"per leaver is in US dollars, not {currency})"
+            )
+            return None
         replacement = DEFAULT_REPLACEMENT_COST
-        assumptions.append(f"replacing one leaver costs {_num(replacement)} (Gartner; context.replacement_cost not given)")
+        assumptions.append(f"replacing one leaver costs {_num(replacement)} US dollars (Gartner; context.replacement_cost not given)")
     agents = float(ctx["agents"])
     cost = obs.value * agents * replacement
     ref, ref_words = _reference(obs, kb)
@@ -299,7 +309,7 @@ def _leavers(a: Assessment, kb: Knowledge, findings: dict[str, Finding], roadmap
         drivers=drivers,
         recoverable_share=share,
         annual_benefit=benefit,
-        benefit_formula=_benefit_formula(avoidable, share),
+        benefit_formula=_benefit_formula(avoidable, share, reference=ref_words),
         assumptions=tuple(assumptions),
     )
 
@@ -358,7 +368,7 @@ def _contact_line(
         drivers=drivers,
         recoverable_share=share,
         annual_benefit=benefit,
-        benefit_formula=_benefit_formula(avoidable, share),
+        benefit_formula=_benefit_formula(avoidable, share, reference=ref_words),
         assumptions=tuple(assumptions),
     )
 
@@ -433,6 +443,14 @@ def build_business_case(
     payback = round(investment / (benefit / 12), 1) if investment and benefit > 0 else None
     if investment == 0:
         missing.append("return: the investment comes to zero, so no return can be stated")
+    staffing = assessment.staffing
+    if staffing is not None and staffing.gap_fte and staffing.gap_fte > 0 and any(
+        "staffing_gaps" in item.addresses for item in roadmap
+    ):
+        missing.append(
+            f"investment: the pay of extra agents is not in it; the busiest interval is {staffing.gap_fte} short "
+            "on the roster, so part of the staffing benefit may need added hours or hires as well as the remedies"
+        )
     assumptions = [
         "figures are a year at run rate once the remedies have taken effect; the first year sees less",
         "benefit counts only the avoidable part of each symptom (beyond its target, earlier figure or benchmark) "

@@ -204,3 +204,22 @@ def test_staffing_for_the_published_worked_example(run_cli: Any, tmp_path: Path)
     assert staffing["gap_fte"] == 0
     text = run_cli(str(path)).output
     assert "14 agents on the queue" in text and "20 rostered" in text
+
+
+def test_the_us_dollar_replacement_default_is_not_used_for_another_currency(knowledge) -> None:  # type: ignore[no-untyped-def]
+    from advisor.advice import Advisor
+    from advisor.observations import parse_text
+
+    text = (
+        "centre: C\nassessed: 2024-06-01\n"
+        "context: {agents: 100, currency: AUD, hourly_cost: 30}\n"
+        "observations:\n  attrition_rate: {value: 0.6, target: 0.35}\n"
+    )
+    advisor = Advisor(knowledge)
+    advice = advisor.advise(parse_text(text, knowledge))
+    bc = advice.business_case
+    assert bc is None or all(line.id != "leavers" for line in bc.lines)
+    if bc is not None:
+        assert any("US dollars" in m for m in bc.missing)
+    usd = advisor.advise(parse_text(text.replace("AUD", "USD"), knowledge)).business_case
+    assert usd is not None and any(line.id == "leavers" for line in usd.lines)
