@@ -144,7 +144,7 @@ templates_option = click.option(
 )
 
 
-@cli.command("run", hidden=True)
+@cli.command("run", short_help="The whole advice (the default: `advise FILE` is `advise run FILE`).")
 @click.argument("observations", type=click.Path())
 @format_option(("text", "md", "html", "json"))
 @output_option
