@@ -129,6 +129,20 @@ def advice_dict(advice: Advice) -> dict[str, Any]:
     return doc
 
 
+def untracked_service_kpis(advice: Advice) -> list[str]:
+    """KPIs of the core services that management does not steer by (when kpis_tracked is given):
+    the other half of misaligned measures, beside tracked KPIs that no service uses."""
+    a = advice.assessment
+    if not a.kpis_tracked:
+        return []
+    seen: dict[str, None] = {}
+    for cs in a.core_services:
+        for kpi in cs.kpis:
+            if kpi not in a.kpis_tracked:
+                seen.setdefault(kpi, None)
+    return list(seen)
+
+
 def alignment_dict(advice: Advice) -> dict[str, Any]:
     """Does the centre deviate from its core services: which, the unused KPIs, non-core work."""
     services = advice.core_services
@@ -148,6 +162,7 @@ def alignment_dict(advice: Advice) -> dict[str, Any]:
         "on_track": [s.id for s in services if s.status == "on_track"],
         "not_assessed": [s.id for s in services if s.status == "not_assessed"],
         "unlinked_kpis": list(advice.unlinked_kpis),
+        "untracked_service_kpis": untracked_service_kpis(advice),
         "non_core_work_share": non_core,
     }
 

@@ -120,3 +120,11 @@ def test_help_carries_an_example(run_cli) -> None:  # type: ignore[no-untyped-de
     assert r.exit_code == 0 and "advise examples/harbour_bank.yaml" in r.stdout
     r = run_cli("causes", "--help")
     assert r.exit_code == 0 and "Example" in r.stdout
+
+
+def test_alignment_names_kpis_on_both_sides(run_cli, examples: Path) -> None:  # type: ignore[no-untyped-def]
+    doc = json.loads(run_cli(str(examples / "harbour_bank.yaml"), "--format", "json").stdout)
+    al = doc["alignment"]
+    # tracked but serving no core service, and serving a core service but not tracked
+    assert al["unlinked_kpis"] == ["aht", "occupancy"]
+    assert al["untracked_service_kpis"] == ["csat", "service_level", "abandonment_rate"]
