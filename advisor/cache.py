@@ -10,6 +10,11 @@ the user's cache directory (`$XDG_CACHE_HOME/advisor`, else `~/.cache/advisor`;
 The cache is only ever an optimisation: a file that cannot be read, unpickled or written is
 ignored and the knowledge is built from the YAML as if there were no cache. A changed file
 changes the digest, so a defect is always found (and reported) by the full validation.
+
+Cache entries are pickles and compiled templates, which Python runs as it loads them, so
+they get the trust Python gives its own `__pycache__`, and no more: the directory is created
+private (0700), and an entry is only read when it, and the directory holding it, belong to
+the user running the advisor and cannot be written by anyone else. Anything else is a miss.
 """
 
 from __future__ import annotations
@@ -63,13 +68,30 @@ def digest(parts: Iterable[tuple[str, str, str]]) -> str:
     return h.hexdigest()
 
 
+def trusted(path: Path) -> bool:
+    """Only the user running the advisor could have written this file (and its directory)."""
+    try:
+        for p in (path, path.parent):
+            st = p.stat()
+            if hasattr(os, "getuid") and st.st_uid != os.getuid():
+                return False
+            if st.st_mode & 0o022:
+                return False
+    except OSError:
+        return False
+    return True
+
+
 def read(kind: str, key: str) -> Any:
-    """The cached value, or None on a miss or any error reading it."""
+    """The cached value, or None on a miss, an untrusted entry or any error reading it."""
     where = directory()
     if where is None or not key:
         return None
+    path = where / f"{kind}-{key}.pickle"
+    if not trusted(path):
+        return None
     try:
-        with open(where / f"{kind}-{key}.pickle", "rb") as handle:
+        with open(path, "rb") as handle:
             return pickle.load(handle)
     except Exception:  # noqa: BLE001 - a damaged or foreign cache file is just a miss
         return None
@@ -82,7 +104,7 @@ def write(kind: str, key: str, value: Any) -> None:
         return
     tmp = None
     try:
-        where.mkdir(parents=True, exist_ok=True)
+        where.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=where)
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -130,6 +152,8 @@ def template_cache() -> Any:
         """Any failure to read or write the cache is a miss, never an error."""
 
         def load_bytecode(self, bucket: Bucket) -> None:
+            if not trusted(Path(self.directory) / self._get_cache_filename(bucket)):
+                return  # a miss: compiled from the shipped source instead
             try:
                 super().load_bytecode(bucket)
             except Exception:  # noqa: BLE001
@@ -137,7 +161,7 @@ def template_cache() -> Any:
 
         def dump_bytecode(self, bucket: Bucket) -> None:
             try:
-                os.makedirs(self.directory, exist_ok=True)
+                os.makedirs(self.directory, mode=0o700, exist_ok=True)
                 super().dump_bytecode(bucket)
             except Exception:  # noqa: BLE001
                 pass

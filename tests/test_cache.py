@@ -113,3 +113,19 @@ def test_compiled_templates_are_cached_and_a_damaged_entry_ignored(cache_dir: Pa
     for entry in entries:
         entry.write_bytes(b"\x00garbage")
     assert render(advice, "text") == first
+
+
+def test_an_entry_others_could_write_is_never_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pickles run code as they load: one that another user could have planted is a miss."""
+    from advisor import cache
+
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "c"))
+    monkeypatch.delenv("ADVISOR_NO_CACHE", raising=False)
+    cache.write("probe", "k", {"v": 1})
+    assert cache.read("probe", "k") == {"v": 1}
+    entry = tmp_path / "c" / "probe-k.pickle"
+    entry.chmod(0o666)
+    assert cache.read("probe", "k") is None
+    entry.chmod(0o600)
+    (tmp_path / "c").chmod(0o777)
+    assert cache.read("probe", "k") is None
