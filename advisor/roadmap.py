@@ -3,7 +3,7 @@
 Priority of a remedy (in [0, 1]):
 
     benefit  = 1 − Π over suspected factors f of (1 − effectiveness(f) × confidence(f) × weight(f))
-    weight   = 0.7 + 0.3 × fundamentality(f)     (a factor that explains others counts more)
+    weight   = 0.85 + 0.15 × fundamentality(f)   (a factor that explains others counts more)
     priority = benefit × effort discount         (low 1.0, medium 0.85, high 0.7)
 
 The roadmap takes the highest-priority remedies, makes sure every suspected cause has at
@@ -28,6 +28,8 @@ MIN_CONFIDENCE = 0.35
 """Factors below this confidence are too weakly suspected to spend money on: they go to
 what to check next instead."""
 WEAK = 0.5
+STRONG = 0.7
+"""From this confidence a cause gets up to three remedies and a first move in the `now` phase."""
 """Below this confidence a cause earns only one low-effort, low-regret move."""
 COVERED = 0.5
 """A cause counts as covered by a remedy at least this effective against it."""
@@ -37,7 +39,7 @@ MAX_ITEMS = 10
 
 def per_factor_cap(confidence: float) -> int:
     """How many remedies one cause earns: a weak suspicion gets one low-regret move."""
-    return 3 if confidence >= 0.7 else 2 if confidence >= WEAK else 1
+    return 3 if confidence >= STRONG else 2 if confidence >= WEAK else 1
 
 
 def fits(s: "Scored", factor: str, confidence: float) -> bool:
@@ -80,7 +82,7 @@ def score(remedy: Remedy, confidences: dict[str, float], fundamental: dict[str, 
         conf = confidences.get(factor, 0.0)
         if conf < MIN_CONFIDENCE:
             continue
-        weight = 0.7 + 0.3 * fundamental.get(factor, 0.0)
+        weight = 0.85 + 0.15 * fundamental.get(factor, 0.0)
         part = eff * conf * weight
         miss *= 1 - part
         addressed.append((part, factor))
@@ -109,7 +111,10 @@ def build_roadmap(
 ) -> tuple[RoadmapItem, ...]:
     progress = assessment.progress
     confidences = {f: fi.confidence for f, fi in findings.items()}
-    fundamental = g.fundamentality(confidences)
+    # root-ness counts only the causes strong enough to act on: a faint lead is not a symptom
+    # that a remedy "also" cures
+    acted_on = {f: (c if c >= MIN_CONFIDENCE else 0.0) for f, c in confidences.items()}
+    fundamental = g.fundamentality(acted_on)
     scored = {r.id: score(r, confidences, fundamental) for r in knowledge.remedies.values()}
     candidates = sorted(
         (
@@ -150,11 +155,11 @@ def build_roadmap(
     if not chosen:
         return ()
 
-    phase = _phases(g, chosen, pulled_by)
+    phase = _phases(g, chosen, pulled_by, confidences)
     urgency = _urgency(chosen)
     key = {rid: (PHASES.index(phase[rid]), -urgency[rid], -chosen[rid].priority, rid) for rid in chosen}
     order = g.ordered(chosen, key)
-    reach = g.explains(confidences)
+    reach = g.explains(acted_on)
     items: list[RoadmapItem] = []
     for rank, rid in enumerate(order, start=1):
         s = chosen[rid]
@@ -200,8 +205,9 @@ def _urgency(chosen: dict[str, Scored]) -> dict[str, float]:
     return urgency
 
 
-def _phases(g: GraphIndex, chosen: dict[str, Scored], pulled_by: dict[str, set[str]]) -> dict[str, str]:
-    """Phase by priority within capacity, then pull prerequisites forward and push dependants back."""
+def _phases(g: GraphIndex, chosen: dict[str, Scored], pulled_by: dict[str, set[str]], confidences: dict[str, float]) -> dict[str, str]:
+    """Phase by priority within capacity, make a first move now on every strong cause, then
+    pull prerequisites forward and push dependants back."""
     ranked = sorted(chosen.values(), key=lambda s: (-s.priority, s.remedy.id))
     top = ranked[0].priority if ranked else 0.0
     phase: dict[str, str] = {}
@@ -216,6 +222,13 @@ def _phases(g: GraphIndex, chosen: dict[str, Scored], pulled_by: dict[str, set[s
         if p in counts:
             counts[p] += 1
         phase[s.remedy.id] = p
+    # a strongly suspected cause is not left waiting: its best remedy starts now
+    for factor, conf in confidences.items():
+        if conf < STRONG:
+            continue
+        own = [s for s in ranked if s.addresses and s.addresses[0] == factor]
+        if own and not any(phase[s.remedy.id] == "now" for s in own):
+            phase[own[0].remedy.id] = "now"
     # a prerequisite starts no later than what needs it ...
     changed = True
     while changed:

@@ -121,3 +121,9 @@ observations:
     advice = advisor.advise(parse_text(healthy, advisor.knowledge))
     assert all(c.confidence < MIN_CONFIDENCE for c in advice.causes)
     assert advice.roadmap == ()
+
+
+def test_a_strong_cause_gets_a_first_move_now(rich) -> None:  # type: ignore[no-untyped-def]
+    for cause in rich.causes:
+        if cause.confidence >= 0.7:
+            assert any(i.phase == "now" and i.addresses and i.addresses[0] == cause.factor for i in rich.roadmap), cause.factor
