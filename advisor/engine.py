@@ -1,7 +1,10 @@
 """The durable-rules engine: rule files in, a trace of firings out.
 
 Rules are compiled to durable-rules' JSON ruleset form and bound to actions through an
-`engine.Host` subclass; one host serves one run. What was verified about durable-rules
+`engine.Host` subclass. A `RuleEngine` owns one host (created on its first run), and each
+run is its own durable-rules session (a fresh `sid`, deleted afterwards): `advise FILE` is
+one host and one run; a portfolio reuses the host, whose compiled rulesets are the costly
+part, and the sessions keep the centres apart. What was verified about durable-rules
 2.0.28 (docs: ../shared/notes/durable-rules.md) shapes this module:
 
 - `Host._run` is overridden with a no-op, so no timer thread runs actions behind our back:
