@@ -99,12 +99,27 @@ class Advisor:
             unlinked_kpis=unlinked,
             roadmap=roadmap,
             review_date=assessment.review_date,
-            warnings=assessment.warnings,
+            warnings=assessment.warnings + preliminary(assessment),
             staffing=assessment.staffing,
             business_case=build_business_case(assessment, kb, findings, roadmap),
             non_core_work_share=assessment.observations.get("non_core_work_share"),
             to_confirm=to_confirm(kb, assessment, findings) if checks else (),
         )
+
+
+FEW_OBSERVATIONS = 8
+"""Below this many observations the advice is a first view and says so."""
+
+
+def preliminary(assessment: Assessment) -> tuple[str, ...]:
+    """A caveat for a thin file: the causes may shift a lot with what is not yet observed."""
+    count = sum(1 for o in assessment.observations.values() if not o.derived)
+    if count >= FEW_OBSERVATIONS:
+        return ()
+    return (
+        f"Only {count} observation{'s' if count != 1 else ''}: treat this as a first view. The causes can shift "
+        "with what was not observed; 'what to check next' lists the measurements that would firm them up.",
+    )
 
 
 def advise(path: str | Path, kb_dirs: Iterable[Path | str] = (), *, max_bytes: int = MAX_BYTES) -> Advice:

@@ -146,16 +146,28 @@ def _drivers(
     roadmap: tuple[RoadmapItem, ...],
     knowledge: Knowledge,
 ) -> tuple[tuple[tuple[str, float, str | None, float], ...], float]:
-    """Suspected causes whose evidence quoted one of `signals`, and the share the roadmap can remove."""
+    """Suspected causes that produce one of `signals`, and the share the roadmap can remove.
+
+    A cause produces a symptom when one of its rules tests the symptom's signal (the graph's
+    evidence edge) and it is suspected strongly enough for the roadmap to act on it; a remedy
+    recovers the symptom only when it works on that cause and tracks the symptom among its
+    KPIs (training does not bring attrition down because attrition erodes capability).
+    """
+    from .roadmap import MIN_CONFIDENCE
+
+    wanted = set(signals)
     out: list[tuple[str, float, str | None, float]] = []
     for factor, finding in sorted(findings.items()):
-        if finding.confidence <= 0:
+        if finding.confidence < MIN_CONFIDENCE:
             continue
-        if not any(sid in e.observations for e in finding.support for sid in signals):
+        if not any(wanted.intersection(rule.signals) for rule in knowledge.rules_for(factor)):
             continue
         best: tuple[float, str] | None = None
         for item in roadmap:
-            eff = knowledge.remedies[item.remedy].effectiveness(factor) if item.remedy in knowledge.remedies else 0.0
+            rem = knowledge.remedies.get(item.remedy)
+            if rem is None or not wanted.intersection(rem.kpis):
+                continue
+            eff = rem.effectiveness(factor)
             if eff > 0 and (best is None or (eff, item.remedy) > best):
                 best = (eff, item.remedy)
         out.append((factor, finding.confidence, best[1] if best else None, best[0] if best else 0.0))
@@ -166,11 +178,11 @@ def _drivers(
 
 def _share_words(drivers: tuple[tuple[str, float, str | None, float], ...], knowledge: Knowledge) -> str:
     if not drivers:
-        return "no suspected cause quoted this symptom, so nothing of it is counted as recoverable"
+        return "no suspected cause produces this symptom, so nothing of it is counted as recoverable"
     f, c, r, e = drivers[0]
     name = knowledge.factors[f].name if f in knowledge.factors else f
     if r is None:
-        return f"the roadmap has no remedy against {name}, so nothing of it is counted as recoverable"
+        return f"no remedy on the roadmap works on {name} and tracks this symptom, so nothing of it is counted as recoverable"
     return (
         f"recoverable share {c * e:.2f} = confidence in {name} {c:.2f} × effectiveness of "
         f"{r} {e:.2f} (the strongest single cause–remedy pair; overlapping remedies are not added)"
@@ -439,7 +451,9 @@ def build_business_case(
     investments, investment = _investment(assessment, knowledge, roadmap, missing)
     cost = sum(line.annual_cost for line in lines)
     benefit = sum(line.annual_benefit for line in lines)
-    roi = round(benefit / investment, 1) if investment else None
+    roi = round(benefit / investment, 1) if investment and benefit > 0 else None
+    if benefit <= 0:
+        missing.append("return: no part of the costed symptoms can be credited to the roadmap's remedies, so no return is stated")
     payback = round(investment / (benefit / 12), 1) if investment and benefit > 0 else None
     if investment == 0:
         missing.append("return: the investment comes to zero, so no return can be stated")

@@ -631,6 +631,9 @@ def _with_derived(assessment: Assessment, knowledge: Knowledge, doc: Mapping) ->
     staffing = None
     if "erlang_c_shortfall" in signals:
         staffing = _staffing(assessment, doc)
+        lacking = _staffing_lacks(assessment)
+        if staffing is None and lacking and any(k in assessment.context for k in ("interval_contacts", "interval_agents", "interval_minutes")):
+            warnings.append("Staffing (Erlang C) not computed: it needs " + ", ".join(lacking) + ".")
         if staffing is not None and staffing.gap_fte is not None:
             present = staffing.gap_fte > 0
             note = (
@@ -640,6 +643,13 @@ def _with_derived(assessment: Assessment, knowledge: Knowledge, doc: Mapping) ->
             obs = _finish_presence(signals["erlang_c_shortfall"], present, None, "data", 1.0, note)
             derived["erlang_c_shortfall"] = replace(obs, derived=True)
             sl = assessment.observations.get("service_level")
+            modelled = staffing.service_level_now
+            if present and sl is not None and sl.value is not None and modelled is not None and sl.value - modelled > 0.3 and not (sl.target is not None and sl.value >= sl.target):
+                warnings.append(
+                    f"Erlang C gives the scheduled agents a service level of {modelled:.2f} in the busiest interval, far below "
+                    f"the {format_value(sl.value, signals.get('service_level'))} measured. Peaks run below the day's average, "
+                    "but a gap this wide suggests checking interval_contacts, interval_agents (before shrinkage) and shrinkage."
+                )
             if present and sl is not None and sl.value is not None and sl.target is not None and sl.value >= sl.target:
                 warnings.append(
                     f"Erlang C finds the busiest interval {staffing.gap_fte} short "
@@ -658,6 +668,19 @@ _STAFFING_WORDS = {
     "scheduled_agents": "context.interval_agents",
     "interval_minutes": "context.interval_minutes",
 }
+
+
+def _staffing_lacks(assessment: Assessment) -> list[str]:
+    """What the Erlang C staffing still needs from the file, in the file's own words."""
+    ctx = assessment.context
+    lacking = [f"context.{k}" for k in ("interval_contacts", "interval_minutes", "service_level_threshold_s") if k not in ctx]
+    aht = assessment.observations.get("aht")
+    if aht is None or aht.value is None:
+        lacking.append("an aht value (seconds)")
+    sl = assessment.observations.get("service_level")
+    if sl is None or sl.target is None:
+        lacking.append("a service_level target")
+    return lacking
 
 
 def _staffing(assessment: Assessment, doc: Mapping) -> Any:
@@ -749,7 +772,7 @@ def phrase(obs: Observation, signal: Signal | None) -> str:
         text += f" against a {format_value(obs.target, signal)} target"
     if obs.baseline is not None:
         if obs.trend == "flat":
-            text += f", flat on {format_value(obs.baseline, signal)}"
+            text += f", flat against {format_value(obs.baseline, signal)} before"
         else:
             text += f", {obs.trend} from {format_value(obs.baseline, signal)}"
     elif obs.trend is not None:

@@ -116,6 +116,9 @@ def advice_dict(advice: Advice) -> dict[str, Any]:
         for item in advice.roadmap
     ]
     doc["staffing"] = advice.staffing.to_json() if advice.staffing is not None else None
+    if doc["staffing"] is not None:
+        shrinkage = a.observations.get("shrinkage")
+        doc["staffing"]["shrinkage_assumed"] = shrinkage is None or shrinkage.value is None
     bc = advice.business_case
     doc["business_case"] = bc.to_json() if hasattr(bc, "to_json") else bc
     doc["to_confirm"] = [t.to_json() if hasattr(t, "to_json") else t for t in advice.to_confirm]
@@ -256,7 +259,8 @@ def context(advice: Advice) -> dict[str, Any]:
     ]
     return {
         "doc": data,
-        "currency": (data["business_case"] or {}).get("currency") or "",
+        # "NZD 1,200" with a currency, "1,200" without (never a stray space)
+        "currency": (((data["business_case"] or {}).get("currency") or "").strip() + " ").lstrip(),
         "phases": [p for p in phases if p["items"]],
         "factor_names": {f.id: f.name for f in kb.factors.values()},
         "remedy_titles": {r.id: r.title for r in kb.remedies.values()},

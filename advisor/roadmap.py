@@ -43,8 +43,15 @@ def per_factor_cap(confidence: float) -> int:
 
 
 def fits(s: "Scored", factor: str, confidence: float) -> bool:
-    """A weakly suspected cause only justifies a low-effort remedy."""
-    return confidence >= WEAK or s.remedy.effort == "low"
+    """A weakly suspected cause only justifies a low-effort remedy that needs nothing else
+    first; a high-effort remedy needs a cause suspected with some conviction."""
+    if confidence < WEAK:
+        return s.remedy.effort == "low" and not s.remedy.prerequisites
+    return s.remedy.effort != "high" or confidence >= FIRM
+
+
+FIRM = 0.6
+"""Below this confidence no high-effort remedy is proposed."""
 PHASE_CAPACITY = {"now": 5, "next": 5}
 """How many initiatives a centre can realistically start in one phase."""
 
@@ -238,17 +245,25 @@ def _phases(g: GraphIndex, chosen: dict[str, Scored], pulled_by: dict[str, set[s
                 if pre in phase and PHASES.index(phase[pre]) > PHASES.index(phase[rid]):
                     phase[pre] = phase[rid]
                     changed = True
-    # ... and a long prerequisite (impact after 12 weeks or more) pushes its dependant a phase back
+    # ... and a dependant cannot start before its prerequisites have delivered: it starts in
+    # the phase its prerequisites' (longest) time to impact, from their own start, reaches
+    start: dict[str, int] = {}
     for rid in g.ordered(chosen, {r: (r,) for r in chosen}):
+        week = PHASE_START_WEEK[phase[rid]]
         for pre in chosen[rid].remedy.prerequisites:
-            if pre not in phase:
-                continue
-            earliest = PHASES.index(phase[pre])
-            if chosen[pre].remedy.time_to_impact_weeks[0] >= 12:
-                earliest = min(earliest + 1, len(PHASES) - 1)
-            if PHASES.index(phase[rid]) < earliest:
-                phase[rid] = PHASES[earliest]
+            if pre in start:
+                week = max(week, start[pre] + chosen[pre].remedy.time_to_impact_weeks[1])
+        start[rid] = week
+        phase[rid] = phase_of_week(week)
     return phase
+
+
+PHASE_START_WEEK = {"now": 0, "next": 13, "later": 26}
+
+
+def phase_of_week(week: int) -> str:
+    """The phase a start in this week falls in (now: 0–3 months, next: 3–6, later: 6–12)."""
+    return "now" if week < 13 else "next" if week < 26 else "later"
 
 
 def rationale(
@@ -278,7 +293,7 @@ def rationale(
         sentence = f"{finding.name} (confidence {finding.confidence:.2f}; {rules}): {'; '.join(values)}."
         others = reach.get(factor, {})
         if others and fundamental.get(factor, 0) > 0:
-            names = " and ".join(findings[o].name for o in others)
+            names = listing([findings[o].name for o in others])
             sentence += f" {finding.name} also feeds {names}, so this works on a root cause."
         parts.append(sentence)
     if not s.addresses:
@@ -290,3 +305,8 @@ def rationale(
         titles = "; ".join(knowledge.remedies[d].title for d in depends)
         parts.append(f"Builds on: {titles}.")
     return " ".join(parts)
+
+
+def listing(items: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

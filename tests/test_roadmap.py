@@ -127,3 +127,19 @@ def test_a_strong_cause_gets_a_first_move_now(rich) -> None:  # type: ignore[no-
     for cause in rich.causes:
         if cause.confidence >= 0.7:
             assert any(i.phase == "now" and i.addresses and i.addresses[0] == cause.factor for i in rich.roadmap), cause.factor
+
+
+def test_a_dependant_starts_after_its_prerequisites_deliver(rich, knowledge: Knowledge) -> None:  # type: ignore[no-untyped-def]
+    from advisor.roadmap import PHASE_START_WEEK, phase_of_week
+
+    by_id = {i.remedy: i for i in rich.roadmap}
+    for item in rich.roadmap:
+        for pre in item.depends_on:
+            ready = PHASE_START_WEEK[by_id[pre].phase] + knowledge.remedies[pre].time_to_impact_weeks[1]
+            assert PHASES.index(item.phase) >= PHASES.index(phase_of_week(ready)), (pre, item.remedy)
+
+
+def test_a_thin_file_is_called_a_first_view(advisor: Advisor) -> None:
+    advice = advisor.advise(parse_text("centre: T\nassessed: 2024-01-01\nobservations:\n  fcr: down\n", advisor.knowledge))
+    assert any("first view" in w for w in advice.warnings)
+    assert not any("first view" in w for w in advisor.advise(parse_text(RICH, advisor.knowledge)).warnings)
