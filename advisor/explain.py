@@ -204,9 +204,28 @@ def scenarios(sig: Signal, knowledge: Knowledge) -> list[Scenario]:
                 continue
             fallback = _bad_direction(sig) if label == "bad" else ("up" if _bad_direction(sig) == "down" else "down")
             obs = parse_text(f"centre: what-if\nassessed: 2000-01-01\nobservations:\n  {sig.id}: {fallback}\n", knowledge, "<what-if>").observations[sig.id]
-        says = "present" if obs.present else "absent (looked for, not found)" if obs.present is False else phrase(obs, sig)
+        says = "present" if obs.present else "absent (looked for, not found)" if obs.present is False else state_words(obs, sig)
         out.append(Scenario(label=label, observation=obs, says=says))
     return out
+
+
+_STATE_WORDS = (
+    ("worsened", "worse than before"),
+    ("improved", "better than before"),
+    ("worse_than_benchmark", "outside the published range"),
+    ("within_benchmark", "within the published range"),
+    ("better_than_benchmark", "better than the published range"),
+)
+
+
+def state_words(obs: Observation, sig: Signal) -> str:
+    """A trial observation as the states it stands for, not the figures invented to reach them."""
+    words = [w for state, w in _STATE_WORDS if state in obs.states]
+    if not words:
+        words = [{"up": "rising", "down": "falling", "flat": "flat"}.get(obs.trend or "", "observed")]
+    if sig.good in ("up", "band") and "below_target" in obs.states or sig.good == "down" and "above_target" in obs.states:
+        words.append("off target")
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def with_observation(assessment: Assessment, obs: Observation) -> Assessment:
