@@ -50,7 +50,7 @@ def fits(s: "Scored", factor: str, confidence: float) -> bool:
     return s.remedy.effort != "high" or confidence >= FIRM
 
 
-FIRM = 0.6
+FIRM = 0.8
 """Below this confidence no high-effort remedy is proposed."""
 PHASE_CAPACITY = {"now": 5, "next": 5}
 """How many initiatives a centre can realistically start in one phase."""
