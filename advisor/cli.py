@@ -15,7 +15,7 @@ from typing import Any, Callable
 import click
 
 from .errors import UserError
-from .yamlio import MAX_BYTES
+from .inputs import MAX_BYTES
 
 _DEBUG_FLAG = "--debug"
 
@@ -468,9 +468,8 @@ def main(argv: list[str] | None = None) -> None:
 
     The contract is in the README ("Exit codes and limits", issue 6).
     """
-    from .errors import EngineError
-    from .outputs import ReaderGone, discard_stdout
-    from .yamlio import forget_inputs
+    from .errors import EngineError, ReaderGone
+    from .inputs import forget_inputs
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _DEBUG_FLAG in args or bool(os.environ.get("ADVISE_DEBUG"))
@@ -490,6 +489,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("advise: interrupted", err=True)
         sys.exit(130)
     except (ReaderGone, BrokenPipeError):
+        from .outputs import discard_stdout
+
         discard_stdout()
         sys.exit(0)
     except Exception as exc:  # noqa: BLE001 - the one place that catches everything

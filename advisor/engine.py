@@ -117,7 +117,8 @@ class RuleEngine:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
         self.compiled = tuple(CompiledRule(rule, tuple(branches(rule.when))) for rule in knowledge.rules.values())
-        self.copies = 1
+        self.copies: dict[str, int] = {}
+        """how many copies of each signal's facts some rule needs (1 when not listed)"""
         self._definition, self._names = self._compile()
         self._host: _Host | None = None
         self._sessions = 0
@@ -133,7 +134,9 @@ class RuleEngine:
                 # the evaluate fact first: negations are then decided with every fact present
                 patterns: list[dict[str, Any]] = [{"g": {"phase": "evaluate"}}]
                 copy_of = dict(zip(branch, copy_indices(branch)))
-                self.copies = max([self.copies, *(k + 1 for k in copy_of.values())])
+                for lit, k in copy_of.items():
+                    for atom in lit.atoms:
+                        self.copies[atom.signal] = max(self.copies.get(atom.signal, 1), k + 1)
                 positives = [lit for lit in branch if not lit.negated]
                 negatives = [lit for lit in branch if lit.negated]
                 patterns += [{f"m_{i}": _pattern(a, copy_of[a])} for i, a in enumerate(positives)]
@@ -157,7 +160,7 @@ class RuleEngine:
         """One fact per (signal, state) and one per measured value, in as many copies as needed."""
         out: list[dict[str, Any]] = []
         for obs in assessment.observations.values():
-            for copy in range(self.copies):  # see copy_indices
+            for copy in range(self.copies.get(obs.signal, 1)):  # see copy_indices
                 for state in sorted(obs.states):
                     out.append({"sid": sid, "signal": obs.signal, "copy": copy, "state": state, "conf": obs.confidence})
                 if obs.value is not None:

@@ -74,3 +74,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     if not close:
         return None
     return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+class ReaderGone(Exception):
+    """The reader of standard output went away (`advise FILE | head -1`): not an error."""

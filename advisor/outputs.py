@@ -8,8 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import UserError
-from .yamlio import is_input
+from .errors import ReaderGone, UserError
+from .inputs import is_input
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -70,8 +70,6 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise
 
 
-class ReaderGone(Exception):
-    """The reader of standard output went away (`advise FILE | head -1`): not an error."""
 
 
 def write_stdout(text: str) -> None:

@@ -12,8 +12,6 @@ stack) rather than through PyYAML's constructor, which lets us:
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,12 +27,7 @@ try:  # libyaml is much faster; fall back to the pure-Python parser where it is 
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_BYTES = 1_048_576
-"""Default cap on an input file's size (1 MiB); `--max-bytes` raises it."""
-MAX_DEPTH = 64
-"""Deepest nesting of mappings and sequences accepted."""
-MAX_NODES = 200_000
-"""Most values a document may expand to, aliases counted at their full size."""
+from .inputs import MAX_BYTES, MAX_DEPTH, MAX_NODES, forget_inputs, is_input, note_input  # noqa: F401 (re-exported)
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -108,7 +101,7 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
             )
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
-            _note_input(handle.fileno())
+            note_input(handle.fileno())
     except FileNotFoundError:
         raise UserError("no such file", file=name) from None
     except PermissionError:
@@ -126,29 +119,6 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     return decode(data, name)
 
 
-_INPUTS: set[tuple[int, int]] = set()
-"""(device, inode) of every regular file read in this process, so that an output is never
-written over an input (see `outputs.write_atomic`)."""
-
-
-def _note_input(fd: int) -> None:
-    st = os.fstat(fd)
-    if stat.S_ISREG(st.st_mode):
-        _INPUTS.add((st.st_dev, st.st_ino))
-
-
-def is_input(path: Path) -> bool:
-    """Whether `path` is (a link to, or another name of) a file this process has read."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    return (st.st_dev, st.st_ino) in _INPUTS
-
-
-def forget_inputs() -> None:
-    """Start a new run: no file has been read yet."""
-    _INPUTS.clear()
 
 
 def decode(data: bytes, name: str) -> str:
