@@ -189,8 +189,22 @@ def _num(value: float) -> str:
     return repr(round(value, 4))
 
 
+_SCENARIOS: dict[tuple[str, Signal], list[Scenario]] = {}
+"""Scenarios depend only on the knowledge (by its digest) and the signal: build them once."""
+
+
 def scenarios(sig: Signal, knowledge: Knowledge) -> list[Scenario]:
     """The plausible observations of a signal, parsed exactly as a consultant's file would be."""
+    key = (knowledge.digest, sig)
+    if knowledge.digest and key in _SCENARIOS:
+        return _SCENARIOS[key]
+    found = _scenarios(sig, knowledge)
+    if knowledge.digest:
+        _SCENARIOS[key] = found
+    return found
+
+
+def _scenarios(sig: Signal, knowledge: Knowledge) -> list[Scenario]:
     if sig.kind == "derived":
         return []
     forms = _metric_forms(sig, knowledge) if sig.is_metric else [("present", "yes"), ("absent", "no")]
