@@ -7,7 +7,6 @@ keeps its traceback (shown with ``--debug``).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -62,6 +61,8 @@ class EngineError(Exception):
 
 def nearest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """The closest valid ids to a typo, best first."""
+    import difflib  # only when there is a typo to suggest for
+
     pool = sorted(set(choices))
     close = difflib.get_close_matches(word, pool, n=n, cutoff=0.6)
     if not close:
