@@ -86,8 +86,6 @@ class Advisor:
         causes, ruled_out = ranked(findings)
         roadmap = build_roadmap(kb, self.index, findings, assessment)
         services = core_service_status(assessment, kb)
-        linked = {k for cs in assessment.core_services for k in cs.kpis}
-        unlinked = tuple(k for k in assessment.kpis_tracked if k not in linked) if assessment.core_services else ()
         return Advice(
             assessment=assessment,
             knowledge=kb,
@@ -96,7 +94,7 @@ class Advisor:
             causes=tuple(causes),
             ruled_out=tuple(ruled_out),
             core_services=services,
-            unlinked_kpis=unlinked,
+            unlinked_kpis=assessment.unlinked_kpis,
             roadmap=roadmap,
             review_date=assessment.review_date,
             warnings=assessment.warnings + preliminary(assessment),

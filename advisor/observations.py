@@ -118,6 +118,14 @@ class Assessment:
     warnings: tuple[str, ...] = ()
 
     @property
+    def unlinked_kpis(self) -> tuple[str, ...]:
+        """Tracked KPIs that no core service lists (only meaningful when services are declared)."""
+        if not self.core_services:
+            return ()
+        linked = {k for cs in self.core_services for k in cs.kpis}
+        return tuple(k for k in self.kpis_tracked if k not in linked)
+
+    @property
     def review_date(self) -> dt.date:
         return add_months(self.assessed, 6)
 
@@ -623,8 +631,7 @@ def _with_derived(assessment: Assessment, knowledge: Knowledge, doc: Mapping) ->
     warnings: list[str] = []
     signals = knowledge.signals
     if "unlinked_kpi_share" in signals and assessment.kpis_tracked and assessment.core_services:
-        linked = {k for cs in assessment.core_services for k in cs.kpis}
-        unlinked = [k for k in assessment.kpis_tracked if k not in linked]
+        unlinked = assessment.unlinked_kpis
         share = len(unlinked) / len(assessment.kpis_tracked)
         obs = _finish_metric(signals["unlinked_kpi_share"], share, None, None, None, "document", 1.0, None)
         derived["unlinked_kpi_share"] = replace(obs, derived=True, note="tracked but not linked to a core service: " + (", ".join(unlinked) or "none"))
