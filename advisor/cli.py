@@ -160,11 +160,18 @@ def run_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[str,
       advise examples/harbour_bank.yaml --format html -o report.html
       advise examples/harbour_bank.yaml --format md --templates my_templates/
     """
+    _advise_and_emit(observations, fmt, output, kb_dirs, max_bytes, templates, view="advice")
+
+
+def _advise_and_emit(
+    observations: str, fmt: str, output: str | None, kb_dirs: tuple[str, ...], max_bytes: int, templates: str | None, *, view: str
+) -> None:
+    """Advise on one file and write one view of it: what `run` and `causes` share."""
     from .render import render
 
     advisor = _advisor(kb_dirs)
     advice = advisor.advise(advisor.load(observations, max_bytes=max_bytes))
-    emit(render(advice, fmt, color=_use_color(output), templates=Path(templates) if templates else None), output)
+    emit(render(advice, fmt, color=_use_color(output), view=view, templates=Path(templates) if templates else None), output)
 
 
 @cli.command("causes")
@@ -181,11 +188,7 @@ def causes_cmd(observations: str, fmt: str, output: str | None, kb_dirs: tuple[s
     Example:
       advise causes examples/three_signals.yaml --format json
     """
-    from .render import render
-
-    advisor = _advisor(kb_dirs)
-    advice = advisor.advise(advisor.load(observations, max_bytes=max_bytes))
-    emit(render(advice, fmt, color=_use_color(output), view="causes", templates=Path(templates) if templates else None), output)
+    _advise_and_emit(observations, fmt, output, kb_dirs, max_bytes, templates, view="causes")
 
 
 # --- queries: why, remedies, kb, init, schema (issue 3) -------------------------------

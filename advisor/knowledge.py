@@ -396,33 +396,32 @@ def _read_file(raw: _Raw, section: str, name: str, body: str, *, overlay: bool) 
     check_keys(doc, name, optional=("signals", "factors", "remedies", "rules"))
     if not doc:
         raise KnowledgeError("the file holds no signals, factors or remedies", file=name, line=1, column=1)
-    if "signals" in doc:
-        for item, mark in _entries(doc, "signals", name):
+    sections: tuple[tuple[str, Any, dict[str, Any], str], ...] = (
+        ("signals", _signal, raw.signals, "signal"),
+        ("factors", _known_factor, raw.factors, "factor"),
+        ("remedies", _remedy, raw.remedies, "remedy"),
+    )
+    for key, parse, table, kind in sections:
+        if key not in doc:
+            continue
+        for item, mark in _entries(doc, key, name):
             try:
-                sig = _signal(item, mark)
-                _put(raw.signals, sig.id, sig, mark, overlay, "signal")
+                entry = parse(item, mark)
+                _put(table, entry.id, entry, mark, overlay, kind)
             except UserError as err:
                 _report(raw, err)
-    if "factors" in doc:
-        for item, mark in _entries(doc, "factors", name):
-            try:
-                fac = _factor(item, mark)
-                if fac.id not in FACTOR_IDS:
-                    raise _located(
-                        item.value_mark("id"),
-                        f"unknown factor {fac.id!r}: the eight factor ids are fixed",
-                        did_you_mean(fac.id, FACTOR_IDS),
-                    )
-                _put(raw.factors, fac.id, fac, mark, overlay, "factor")
-            except UserError as err:
-                _report(raw, err)
-    if "remedies" in doc:
-        for item, mark in _entries(doc, "remedies", name):
-            try:
-                rem = _remedy(item, mark)
-                _put(raw.remedies, rem.id, rem, mark, overlay, "remedy")
-            except UserError as err:
-                _report(raw, err)
+
+
+def _known_factor(item: Mapping, mark: Mark) -> Factor:
+    """A factor entry, which must be one of the eight fixed factors."""
+    fac = _factor(item, mark)
+    if fac.id not in FACTOR_IDS:
+        raise _located(
+            item.value_mark("id"),
+            f"unknown factor {fac.id!r}: the eight factor ids are fixed",
+            did_you_mean(fac.id, FACTOR_IDS),
+        )
+    return fac
 
 
 def _read_rules(raw: _Raw, doc: Mapping, name: str, overlay: bool) -> None:
